@@ -1,0 +1,560 @@
+//! The offline analyzer: keyword evidence from the taxonomy, no network.
+//!
+//! For each subcategory it counts the taxonomy's keyword hints in the customer's own words
+//! (subject and description; agent replies and internal notes are left out because agents use
+//! the product's vocabulary for unrelated suggestions). The best-supported subcategory becomes
+//! an issue when its evidence clears a threshold; a second one is kept when it is supported by
+//! different sentences (a ticket with two distinct problems). Issue type and severity come
+//! from cue phrases. Summaries and quotes are the customer's most telling sentence.
+
+use crate::{Analyzer, AnalyzerError};
+use domain::issue::{AnalysisOutcome, IssueDraft};
+use domain::taxonomy::{IssueType, Severity, Taxonomy};
+use domain::text::truncate_words;
+use domain::IncomingTicket;
+use futures::future::BoxFuture;
+
+/// Evidence a subcategory needs before it becomes an issue.
+const MIN_SCORE: f64 = 2.0;
+/// A second issue needs at least this share of the first one's evidence.
+const SECOND_ISSUE_SHARE: f64 = 0.5;
+/// Keyword hits in the subject weigh this much more than in the body.
+const SUBJECT_WEIGHT: f64 = 1.5;
+
+/// Phrases of tickets that are about the account, not the product.
+const NOT_PRODUCT_CUES: &[(&str, &str)] = &[
+    ("invoice", "Billing inquiry"),
+    ("billing", "Billing inquiry"),
+    ("refund", "Billing inquiry"),
+    ("subscription", "Billing inquiry"),
+    ("password reset", "Account access"),
+    ("reset my password", "Account access"),
+    ("locked out", "Account access"),
+    ("out of office", "Auto-reply"),
+    ("auto-reply", "Auto-reply"),
+    ("automatic reply", "Auto-reply"),
+    ("pricing", "Sales inquiry"),
+    ("quote for", "Sales inquiry"),
+    ("demo of", "Sales inquiry"),
+    ("account owner", "Account administration"),
+    ("primary contact", "Account administration"),
+];
+
+const FEATURE_CUES: &[&str] = &[
+    "feature request",
+    "would be great",
+    "would be nice",
+    "would love",
+    "wish",
+    "is there a way",
+    "any plans",
+    "please add",
+    "could you add",
+    "suggestion",
+    "roadmap",
+    "ability to",
+    "option to",
+];
+const CONFUSION_CUES: &[&str] = &[
+    "how do i",
+    "how do we",
+    "how can i",
+    "how to",
+    "confused",
+    "confusing",
+    "not sure how",
+    "where do i",
+    "where can i",
+    "unclear",
+    "doesn't make sense",
+    "does not make sense",
+];
+const DOCS_CUES: &[&str] = &[
+    "documentation",
+    "help article",
+    "help center",
+    "knowledge base",
+    "couldn't find",
+    "could not find",
+    "can't find any",
+    "no instructions",
+    "guide",
+];
+const DATA_CUES: &[&str] = &[
+    "sync",
+    "import",
+    "export",
+    "csv",
+    "missing data",
+    "duplicate",
+    "duplicated",
+    "integration",
+    "column",
+    "mismatch",
+    "out of sync",
+];
+const FRICTION_CUES: &[&str] = &[
+    "takes forever",
+    "too many clicks",
+    "tedious",
+    "slow",
+    "every time",
+    "have to manually",
+    "manually",
+    "cumbersome",
+    "annoying",
+    "painful",
+    "workaround",
+];
+const CRITICAL_CUES: &[&str] = &[
+    "not paid",
+    "haven't been paid",
+    "didn't get paid",
+    "did not get paid",
+    "paychecks",
+    "missed payroll",
+    "payroll is stuck",
+    "can't run payroll",
+    "cannot run payroll",
+    "penalty",
+    "irs",
+    "compliance",
+    "lawsuit",
+    "wrong amount",
+    "underpaid",
+    "overpaid",
+    "garnishment",
+    "tax",
+    "deposit",
+    "urgent",
+    "asap",
+    "nobody can clock",
+    "no one can clock",
+    "entire company",
+    "all employees",
+];
+const HIGH_CUES: &[&str] = &[
+    "can't",
+    "cannot",
+    "unable",
+    "not working",
+    "doesn't work",
+    "does not work",
+    "broken",
+    "fails",
+    "failed",
+    "failing",
+    "error",
+    "blocked",
+    "stuck",
+    "won't",
+    "keeps crashing",
+    "crash",
+];
+const LOW_CUES: &[&str] = &[
+    "minor",
+    "cosmetic",
+    "not a big deal",
+    "small thing",
+    "no rush",
+    "when you get a chance",
+    "typo",
+    "would be nice",
+];
+
+/// The embedded default analyzer.
+#[derive(Debug, Clone)]
+pub struct KeywordAnalyzer {
+    taxonomy: Taxonomy,
+}
+
+impl KeywordAnalyzer {
+    pub fn new(taxonomy: Taxonomy) -> Self {
+        KeywordAnalyzer { taxonomy }
+    }
+
+    /// The analysis, synchronously (it does no I/O).
+    pub fn extract(&self, ticket: &IncomingTicket) -> AnalysisOutcome {
+        let subject = ticket.subject.clone().unwrap_or_default();
+        let body = ticket
+            .description
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .or_else(|| ticket.public_comments.clone())
+            .unwrap_or_default();
+        let sentences = sentences(&format!("{subject}.\n{body}"));
+        let subject_lower = normalize(&subject);
+
+        let mut candidates: Vec<Candidate> = self
+            .taxonomy
+            .pairs()
+            .filter_map(|(category, sub)| {
+                let mut score = 0.0;
+                let mut best_sentence: Option<(usize, f64)> = None;
+                let mut supporting = Vec::new();
+                for (i, s) in sentences.iter().enumerate() {
+                    let hits = weighted_hits(&s.normalized, &sub.keywords);
+                    if hits > 0.0 {
+                        score += hits;
+                        supporting.push(i);
+                        if best_sentence.is_none_or(|(_, h)| hits > h) {
+                            best_sentence = Some((i, hits));
+                        }
+                    }
+                }
+                score += weighted_hits(&subject_lower, &sub.keywords) * (SUBJECT_WEIGHT - 1.0);
+                let (best, _) = best_sentence?;
+                Some(Candidate {
+                    category: category.key.clone(),
+                    subcategory: sub.key.clone(),
+                    score,
+                    best,
+                    supporting,
+                })
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+
+        let text_lower = normalize(&format!("{subject} {body}"));
+        let skip = NOT_PRODUCT_CUES
+            .iter()
+            .find(|(cue, _)| contains_phrase(&text_lower, cue))
+            .map(|(_, reason)| *reason);
+
+        let top_score = candidates.first().map_or(0.0, |c| c.score);
+        // Account questions mention the product in passing; they need much stronger evidence.
+        let needed = if skip.is_some() {
+            MIN_SCORE * 2.0
+        } else {
+            MIN_SCORE
+        };
+        if top_score < needed {
+            return AnalysisOutcome {
+                issues: vec![],
+                no_product_issue: true,
+                skip_reason: Some(skip.unwrap_or("No product issue described").to_string()),
+            };
+        }
+
+        let mut chosen: Vec<&Candidate> = vec![&candidates[0]];
+        if let Some(second) = candidates.iter().skip(1).find(|c| {
+            c.score >= MIN_SCORE
+                && c.score >= top_score * SECOND_ISSUE_SHARE
+                && c.best != candidates[0].best
+                && c.subcategory != candidates[0].subcategory
+                && !c
+                    .supporting
+                    .iter()
+                    .all(|s| candidates[0].supporting.contains(s))
+        }) {
+            chosen.push(second);
+        }
+
+        let issues = chosen
+            .into_iter()
+            .map(|c| {
+                let sentence = &sentences[c.best];
+                let own_text = c
+                    .supporting
+                    .iter()
+                    .map(|&i| sentences[i].normalized.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let confidence = (0.35 + 0.1 * c.score).min(0.85);
+                IssueDraft {
+                    category: c.category.clone(),
+                    subcategory: c.subcategory.clone(),
+                    issue_type: issue_type(&own_text).as_str().to_string(),
+                    severity: severity(&own_text, &text_lower).as_str().to_string(),
+                    summary: truncate_words(&sentence.original, 140),
+                    detail: Some(truncate_words(
+                        &c.supporting
+                            .iter()
+                            .map(|&i| sentences[i].original.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        600,
+                    )),
+                    representative_quote: Some(truncate_words(&sentence.original, 300)),
+                    confidence: Some((confidence * 100.0_f64).round() / 100.0),
+                }
+            })
+            .collect();
+        AnalysisOutcome {
+            issues,
+            no_product_issue: false,
+            skip_reason: None,
+        }
+    }
+}
+
+impl Analyzer for KeywordAnalyzer {
+    fn name(&self) -> &'static str {
+        "offline-keywords"
+    }
+
+    fn analyze<'a>(
+        &'a self,
+        ticket: &'a IncomingTicket,
+    ) -> BoxFuture<'a, Result<AnalysisOutcome, AnalyzerError>> {
+        Box::pin(async move { Ok(self.extract(ticket)) })
+    }
+}
+
+struct Candidate {
+    category: String,
+    subcategory: String,
+    score: f64,
+    best: usize,
+    supporting: Vec<usize>,
+}
+
+struct Sentence {
+    original: String,
+    normalized: String,
+}
+
+/// Splits text into sentences, dropping greetings, sign-offs and signature lines.
+fn sentences(text: &str) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            let next_is_space = chars.get(k + 1).is_none_or(|(_, n)| n.is_whitespace());
+            if matches!(c, '.' | '!' | '?') && next_is_space {
+                push_sentence(&mut out, &line[start..i + c.len_utf8()]);
+                start = i + c.len_utf8();
+            }
+        }
+        push_sentence(&mut out, &line[start..]);
+    }
+    out
+}
+
+/// Labels that open lines of forwarded mail and chat transcripts ("Re: …", "Message: …").
+const LINE_LABELS: &[&str] = &[
+    "re:",
+    "fw:",
+    "fwd:",
+    "message:",
+    "subject:",
+    "customer:",
+    "note:",
+];
+
+fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
+    let mut s = raw.trim().trim_start_matches(['-', '*', '>', ' ']).trim();
+    while let Some(label) = LINE_LABELS
+        .iter()
+        .find(|l| s.len() > l.len() && s[..l.len()].eq_ignore_ascii_case(l))
+    {
+        s = s[label.len()..].trim_start();
+    }
+    let normalized = normalize(s);
+    let words = normalized.split_whitespace().count();
+    let boilerplate = [
+        "hi",
+        "hello",
+        "thanks",
+        "thank you",
+        "regards",
+        "best",
+        "cheers",
+        "sent from",
+    ]
+    .iter()
+    .any(|b| normalized.starts_with(b) && words <= 4);
+    if words >= 2 && !boilerplate {
+        out.push(Sentence {
+            original: s.trim_end_matches('.').to_string(),
+            normalized,
+        });
+    }
+}
+
+/// Lower case, with every run of non-word characters (except those inside terms like "w-2",
+/// "401(k)" and "wi-fi") collapsed to one space and a space at both ends, so phrases match on
+/// word boundaries with a plain substring search.
+fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(' ');
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() || matches!(c, '-' | '(' | ')' | '\'' | '&') {
+            out.push(if c == '\u{2019}' { '\'' } else { c });
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+fn contains_phrase(normalized: &str, phrase: &str) -> bool {
+    normalized.contains(&format!(" {} ", phrase.to_lowercase()))
+}
+
+/// Keyword evidence in one normalized sentence: multi-word phrases count double, since they
+/// are more specific than single words.
+fn weighted_hits(normalized: &str, keywords: &[String]) -> f64 {
+    keywords
+        .iter()
+        .filter(|k| contains_phrase(normalized, k))
+        .map(|k| if k.contains(' ') { 2.0 } else { 1.0 })
+        .sum()
+}
+
+fn any_cue(text: &str, cues: &[&str]) -> bool {
+    cues.iter().any(|c| contains_phrase(text, c))
+}
+
+fn issue_type(text: &str) -> IssueType {
+    if any_cue(text, FEATURE_CUES) {
+        IssueType::FeatureRequest
+    } else if any_cue(text, DOCS_CUES) {
+        IssueType::DocumentationGap
+    } else if any_cue(text, CONFUSION_CUES) {
+        IssueType::UxConfusion
+    } else if any_cue(text, DATA_CUES) {
+        IssueType::DataIssue
+    } else if any_cue(text, FRICTION_CUES) {
+        IssueType::Friction
+    } else {
+        IssueType::Bug
+    }
+}
+
+fn severity(own: &str, whole: &str) -> Severity {
+    if any_cue(own, LOW_CUES) {
+        Severity::Low
+    } else if any_cue(own, CRITICAL_CUES) || any_cue(whole, &["urgent", "asap", "penalty"]) {
+        Severity::Critical
+    } else if any_cue(own, HIGH_CUES) {
+        Severity::High
+    } else {
+        Severity::Medium
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::SourceKind;
+
+    fn ticket(subject: &str, description: &str) -> IncomingTicket {
+        let t = "2026-11-01T10:00:00Z".parse().unwrap();
+        IncomingTicket {
+            source: SourceKind::Zendesk,
+            source_id: "1".into(),
+            subject: Some(subject.into()),
+            description: Some(description.into()),
+            public_comments: Some("Agent: have you tried the export and the PTO report?".into()),
+            internal_notes: None,
+            requester_email: None,
+            requester_org_name: None,
+            source_org_id: None,
+            tags: vec![],
+            status: None,
+            priority: None,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    fn analyze(subject: &str, description: &str) -> AnalysisOutcome {
+        let outcome =
+            KeywordAnalyzer::new(Taxonomy::default()).extract(&ticket(subject, description));
+        // Whatever the offline analyzer says must pass the same validation as Claude's output.
+        outcome
+            .validate(&Taxonomy::default())
+            .expect("valid against the taxonomy");
+        outcome
+    }
+
+    #[test]
+    fn a_clock_in_problem_is_a_punch_issue_with_the_customers_words() {
+        let o = analyze(
+            "Android app clock in not working",
+            "Hi team,\nSince the update our employees can't clock in from the Android app. \
+             They tap the button 3-4 times before the punch registers.\nThanks, Dana",
+        );
+        assert!(!o.no_product_issue);
+        assert_eq!(o.issues[0].subcategory, "punch_in_out");
+        assert_eq!(o.issues[0].severity, "high");
+        assert!(
+            o.issues[0].summary.contains("clock in"),
+            "{}",
+            o.issues[0].summary
+        );
+    }
+
+    #[test]
+    fn a_billing_question_is_not_a_product_issue() {
+        let o = analyze(
+            "Invoice for October",
+            "Can you resend our October invoice? Our AP team needs it.",
+        );
+        assert!(o.no_product_issue);
+        assert!(o.issues.is_empty());
+        assert_eq!(o.skip_reason.as_deref(), Some("Billing inquiry"));
+    }
+
+    #[test]
+    fn two_distinct_problems_become_two_issues() {
+        let o = analyze(
+            "Two problems",
+            "Our time clock terminal keeps dropping off the wifi and needs a reboot every morning. \
+             Separately, PTO accrual balances did not update after the anniversary date for three employees.",
+        );
+        let subs: Vec<_> = o.issues.iter().map(|i| i.subcategory.as_str()).collect();
+        assert_eq!(subs, ["hardware_issues", "pto"], "{o:?}");
+    }
+
+    #[test]
+    fn money_at_stake_is_critical_and_wishes_are_feature_requests() {
+        let o = analyze(
+            "Direct deposit",
+            "Two employees were not paid: the direct deposit was returned by the bank.",
+        );
+        assert_eq!(o.issues[0].subcategory, "direct_deposits");
+        assert_eq!(o.issues[0].severity, "critical");
+
+        let o = analyze(
+            "Idea",
+            "It would be great to have an option to export the timesheet report per department.",
+        );
+        assert_eq!(o.issues[0].issue_type, "feature_request");
+    }
+
+    #[test]
+    fn agent_replies_do_not_create_issues() {
+        let o = analyze(
+            "Thank you!",
+            "That fixed it, thanks so much for the quick help.",
+        );
+        assert!(o.no_product_issue, "{o:?}");
+    }
+
+    #[test]
+    fn transcript_labels_are_not_part_of_the_summary() {
+        let o = analyze(
+            "Re: Fwd: punches",
+            "Message: The Clock In button is unresponsive on Android.",
+        );
+        assert_eq!(
+            o.issues[0].summary,
+            "The Clock In button is unresponsive on Android"
+        );
+    }
+
+    #[test]
+    fn phrases_match_on_word_boundaries_only() {
+        let n = normalize("The W-2 form; deposits!");
+        assert!(contains_phrase(&n, "w-2"));
+        assert!(contains_phrase(&n, "deposits"));
+        assert!(!contains_phrase(&n, "deposit"));
+        assert!(!contains_phrase(&normalize("reporting"), "report"));
+    }
+}

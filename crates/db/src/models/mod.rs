@@ -1,0 +1,36 @@
+//! One module per entity: its row types and its queries.
+
+pub mod cluster;
+pub mod issue;
+pub mod sync_state;
+pub mod taxonomy;
+pub mod ticket;
+
+/// A page request, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Page {
+    pub fn offset(&self) -> i64 {
+        (self.page.max(1) - 1) * self.per_page
+    }
+}
+
+/// One page of results with the total across all pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

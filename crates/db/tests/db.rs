@@ -1,0 +1,326 @@
+//! The database layer against a real PostgreSQL: each test has its own database.
+
+use chrono::{Duration, Utc};
+use db::models::{cluster, issue, ticket};
+use diesel::sql_types::Text;
+use diesel_async::RunQueryDsl;
+use domain::{IssueType, PmStatus, Severity, ValidatedIssue};
+use std::collections::BTreeSet;
+use testkit::TestDb;
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+async fn tables(db: &TestDb) -> BTreeSet<String> {
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let rows: Vec<Name> = diesel::sql_query(
+        "SELECT table_name::text AS name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.name).collect()
+}
+
+fn issue(sub: &str, severity: Severity, summary: &str) -> ValidatedIssue {
+    let (category, subcategory) = domain::Taxonomy::default()
+        .check_pair(
+            domain::Taxonomy::default()
+                .pairs()
+                .find(|(_, s)| s.key == sub)
+                .map(|(c, _)| c.key.as_str())
+                .unwrap(),
+            sub,
+        )
+        .unwrap();
+    ValidatedIssue {
+        category,
+        subcategory,
+        issue_type: IssueType::Bug,
+        severity,
+        summary: summary.into(),
+        detail: None,
+        representative_quote: None,
+        confidence: Some(0.8),
+    }
+}
+
+const OFFLINE: issue::Provenance<'static> = issue::Provenance {
+    analyzer: "test",
+    model: None,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrations_go_up_down_and_up_again() {
+    let db = TestDb::empty().await;
+    let expected: BTreeSet<String> = [
+        "extracted_issues",
+        "issue_clusters",
+        "sync_state",
+        "taxonomy_subcategories",
+        "tickets",
+    ]
+    .map(String::from)
+    .into();
+
+    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 1);
+    assert_eq!(tables(&db).await, expected);
+    assert_eq!(
+        db::run_migrations(&db.url).await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
+
+    assert_eq!(db::revert_all_migrations(&db.url).await.unwrap(), 1);
+    assert!(tables(&db).await.is_empty());
+
+    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 1);
+    assert_eq!(tables(&db).await, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_rs_matches_the_migrated_database_column_for_column() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    // Parse `table! { name (pk) { column -> Type, … } }` blocks out of schema.rs.
+    let schema = include_str!("../src/schema.rs");
+    let mut declared: BTreeSet<String> = BTreeSet::new();
+    let mut table: Option<String> = None;
+    for line in schema.lines().map(str::trim) {
+        if let Some(rest) = line.strip_suffix('{').filter(|_| line.contains('(')) {
+            table = Some(rest.split_whitespace().next().unwrap().to_string());
+        } else if line == "}" {
+            table = None;
+        } else if let (Some(t), Some((column, _))) = (&table, line.split_once(" -> ")) {
+            declared.insert(format!("{t}.{column}"));
+        }
+    }
+    let rows: Vec<Name> = diesel::sql_query(
+        "SELECT (table_name || '.' || column_name)::text AS name FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let actual: BTreeSet<String> = rows.into_iter().map(|r| r.name).collect();
+    assert_eq!(declared, actual);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_constraints_list_exactly_the_rust_vocabularies() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    for (constraint, values) in [
+        (
+            "chk_severity",
+            Severity::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+        ),
+        (
+            "chk_issue_type",
+            IssueType::ALL.iter().map(|v| v.as_str()).collect(),
+        ),
+        (
+            "chk_pm_status",
+            PmStatus::ALL.iter().map(|v| v.as_str()).collect(),
+        ),
+        (
+            "chk_tickets_source",
+            domain::SourceKind::ALL.iter().map(|v| v.as_str()).collect(),
+        ),
+    ] {
+        let def: Name = diesel::sql_query(
+            "SELECT pg_get_constraintdef(oid) AS name FROM pg_constraint WHERE conname = $1",
+        )
+        .bind::<Text, _>(constraint)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        let quoted: BTreeSet<&str> = def.name.split('\'').skip(1).step_by(2).collect();
+        assert_eq!(
+            quoted,
+            values.iter().copied().collect(),
+            "{constraint}: {}",
+            def.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_refuses_issues_outside_the_loaded_taxonomy() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let t = ticket::upsert(&mut conn, &testkit::ticket("1", "s", "d", Utc::now()))
+        .await
+        .unwrap();
+    let mut bad = issue("pto", Severity::Low, "x");
+    bad.category = "SETTINGS".into(); // SETTINGS has no pto
+    let err = issue::record_analysis(
+        &mut conn,
+        t.id,
+        &testkit::ticket("1", "s", "d", Utc::now()).content_hash(),
+        &[bad],
+        OFFLINE,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("fk_issues_taxonomy"), "{err}");
+    assert!(issue::for_ticket(&mut conn, t.id).await.unwrap().is_empty());
+    assert!(!ticket::find(&mut conn, t.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .is_analyzed());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upserting_the_same_ticket_twice_stores_one_row_and_reports_no_change() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let mut t = testkit::ticket("42", "Clock down", "The clock reboots", Utc::now());
+
+    let first = ticket::upsert(&mut conn, &t).await.unwrap();
+    assert!(first.created && first.content_changed);
+
+    t.status = Some("solved".into());
+    let second = ticket::upsert(&mut conn, &t).await.unwrap();
+    assert_eq!(second.id, first.id);
+    assert!(
+        !second.created && !second.content_changed,
+        "status is not analyzed text"
+    );
+    assert_eq!(
+        ticket::find(&mut conn, first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_deref(),
+        Some("solved")
+    );
+
+    t.internal_notes = Some("Escalated to engineering".into());
+    let third = ticket::upsert(&mut conn, &t).await.unwrap();
+    assert!(!third.created && third.content_changed);
+    assert_eq!(ticket::counts(&mut conn).await.unwrap().total, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_an_analysis_replaces_the_issues_and_ignores_stale_text() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let t = testkit::ticket("7", "PTO", "PTO balance wrong", Utc::now());
+    let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+    let hash = t.content_hash();
+
+    let issues = [
+        issue("pto", Severity::High, "PTO balance wrong"),
+        issue("punch_in_out", Severity::Low, "Punch late"),
+    ];
+    let r = issue::record_analysis(&mut conn, id, &hash, &issues, OFFLINE)
+        .await
+        .unwrap();
+    assert!(matches!(r, issue::Recorded::Written { issues: 2, .. }));
+    // The same job again: same state, no duplicates.
+    issue::record_analysis(&mut conn, id, &hash, &issues, OFFLINE)
+        .await
+        .unwrap();
+    assert_eq!(issue::for_ticket(&mut conn, id).await.unwrap().len(), 2);
+    assert!(ticket::find(&mut conn, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .is_analyzed());
+
+    let r = issue::record_analysis(
+        &mut conn,
+        id,
+        "0".repeat(64).as_str(),
+        &issues[..1],
+        OFFLINE,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r, issue::Recorded::Stale);
+    assert_eq!(issue::for_ticket(&mut conn, id).await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_statistics_count_weeks_customers_and_trend_from_ticket_dates() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let now = Utc::now();
+    let c = cluster::create(&mut conn, "TIME_AND_ATTENDANCE", "pto", "PTO balance wrong")
+        .await
+        .unwrap();
+    // Three this week (two from the same org), one the week before, one a month ago.
+    let cases = [
+        ("1", 1, Some("Acme"), "a@acme.com"),
+        ("2", 2, Some("ACME "), "b@acme.com"),
+        ("3", 3, None, "c@beta.io"),
+        ("4", 10, None, "d@gmail.com"),
+        ("5", 30, Some("Gamma"), "e@gamma.com"),
+    ];
+    for (sid, days_ago, org, email) in cases {
+        let mut t = testkit::ticket(
+            sid,
+            "PTO",
+            &format!("PTO wrong {sid}"),
+            now - Duration::days(days_ago),
+        );
+        t.requester_org_name = org.map(String::from);
+        t.requester_email = Some(email.into());
+        let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+        issue::record_analysis(
+            &mut conn,
+            id,
+            &t.content_hash(),
+            &[issue("pto", Severity::Medium, "PTO wrong")],
+            OFFLINE,
+        )
+        .await
+        .unwrap();
+        let row = &issue::for_ticket(&mut conn, id).await.unwrap()[0];
+        assert!(
+            cluster::assign(&mut conn, row.issue_id(), c.cluster_id(), t.created_at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !cluster::assign(&mut conn, row.issue_id(), c.cluster_id(), t.created_at)
+                .await
+                .unwrap(),
+            "assigning twice counts once"
+        );
+    }
+
+    assert_eq!(
+        cluster::recompute_stats(&mut conn, now, None)
+            .await
+            .unwrap(),
+        1
+    );
+    let c = cluster::find(&mut conn, c.cluster_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.issue_count, 5);
+    assert_eq!(c.unique_customers, 4, "acme counted once across spellings");
+    assert_eq!((c.count_7d, c.count_prior_7d), (3, 1));
+    assert_eq!(c.trend_pct, Some(200.0));
+    assert!(c.is_emerging, "3 this week against 1 is fast growth");
+    assert_eq!(
+        c.first_seen.unwrap().timestamp(),
+        (now - Duration::days(30)).timestamp()
+    );
+}

@@ -1,0 +1,104 @@
+//! Small text utilities shared by the offline analyzer and the keyword cluster matcher.
+
+/// English function words that carry no topic.
+pub const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "because", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does",
+    "doing", "every", "for", "from", "get", "gets", "got", "had", "has", "have", "having", "he",
+    "hello", "her", "here", "hi", "him", "his", "how", "i", "if", "im", "in", "into", "is", "it",
+    "its", "just", "keep", "keeps", "me", "more", "my", "no", "not", "now", "of", "on", "once",
+    "one", "only", "or", "other", "our", "out", "please", "regards", "she", "since", "so", "some",
+    "still", "team", "than", "thank", "thanks", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "to", "too", "up", "us", "very", "was", "we", "were", "what",
+    "when", "which", "while", "who", "why", "will", "with", "would", "you", "your",
+];
+
+/// Whether `word` (lower case) is a stopword.
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.binary_search(&word).is_ok()
+}
+
+/// Lower-cased word tokens: letters, digits and inner apostrophes/hyphens/dots kept together
+/// ("w-2", "401(k)" → "401", "k"; "v5.12" stays one token).
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let joiner = matches!(c, '-' | '\'' | '.')
+            && !current.is_empty()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if c.is_alphanumeric() || joiner {
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Tokens without stopwords or one-letter words.
+pub fn content_tokens(text: &str) -> Vec<String> {
+    tokens(text)
+        .into_iter()
+        .filter(|t| t.chars().count() > 1 && !is_stopword(t))
+        .collect()
+}
+
+/// Cuts `text` to at most `max` characters on a word boundary, adding "…" when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '-', ' ']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stopwords_are_sorted_for_binary_search() {
+        let mut sorted = STOPWORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, STOPWORDS);
+        assert!(is_stopword("the"));
+        assert!(!is_stopword("payroll"));
+    }
+
+    #[test]
+    fn tokens_keep_product_terms_together() {
+        assert_eq!(
+            tokens("W-2 shows wrong wages; app v5.12 (Android) can't clock-in."),
+            ["w-2", "shows", "wrong", "wages", "app", "v5.12", "android", "can't", "clock-in"]
+        );
+        assert_eq!(tokens("  "), Vec::<String>::new());
+    }
+
+    #[test]
+    fn content_tokens_drop_stopwords() {
+        assert_eq!(
+            content_tokens("The clock is not working for us"),
+            ["clock", "working"]
+        );
+    }
+
+    #[test]
+    fn truncation_cuts_on_words() {
+        assert_eq!(truncate_words("short", 10), "short");
+        assert_eq!(
+            truncate_words("Clock-in button unresponsive after update", 25),
+            "Clock-in button…"
+        );
+        assert!(truncate_words(&"x".repeat(50), 10).chars().count() <= 10);
+    }
+}

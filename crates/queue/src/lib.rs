@@ -1,0 +1,235 @@
+//! The job queues between the services: apalis with its Redis backend.
+//!
+//! Queue keys are `{prefix}:{queue}` (e.g. `issue-miner:analyze`), so several deployments or
+//! tests can share one Redis without seeing each other's jobs. Jobs carry ids only
+//! (see `domain::jobs`). Handlers must be idempotent: the backend redelivers a job whose worker
+//! died, and retries a failed job (up to 25 attempts, then it is dead); a handler returns
+//! [`apalis::prelude::AbortError`] for a job that can never succeed, which makes it dead at once.
+
+use apalis::prelude::{TaskSink, TaskSinkError};
+use apalis_redis::{Config, ConnectionManager, RedisStorage};
+use domain::jobs::{AnalyzeTicket, ClusterTicket, ALL_QUEUES, ANALYZE_QUEUE, CLUSTER_QUEUE};
+use domain::TicketId;
+use redis::AsyncCommands;
+use serde::Serialize;
+use std::time::Duration;
+
+pub mod worker;
+
+pub use apalis_redis;
+pub use worker::{run_worker, WorkerSettings};
+
+/// The prefix when `QUEUE_PREFIX` is not set.
+pub const DEFAULT_PREFIX: &str = "issue-miner";
+
+/// How often workers beat; a worker silent for `HEARTBEAT * MISSED_HEARTBEATS` is presumed dead
+/// and its in-flight jobs are handed to the others.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+pub const MISSED_HEARTBEATS: usize = 3;
+
+/// Errors talking to the queues.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("could not connect to Redis at {url}: {source}")]
+    Connect {
+        url: String,
+        source: redis::RedisError,
+    },
+    #[error("redis command failed: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("could not enqueue a job: {0}")]
+    Push(String),
+}
+
+/// Connects to Redis (the connection manager reconnects by itself after a drop).
+pub async fn connect(redis_url: &str) -> Result<ConnectionManager, QueueError> {
+    apalis_redis::connect(redis_url)
+        .await
+        .map_err(|source| QueueError::Connect {
+            url: redis_url.to_string(),
+            source,
+        })
+}
+
+/// The full Redis name of `queue` under `prefix`.
+pub fn queue_key(prefix: &str, queue: &str) -> String {
+    format!("{prefix}:{queue}")
+}
+
+/// The backend configuration of `queue` under `prefix`.
+pub fn config(prefix: &str, queue: &str) -> Config {
+    Config::default()
+        .queue(queue_key(prefix, queue))
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS)
+        // Workers fetch a few jobs at a time so replicas share a backlog.
+        .batch_size(4)
+}
+
+/// Deletes every key under `prefix` (all queues, jobs and worker records); returns how many.
+pub async fn delete_prefix(mut conn: ConnectionManager, prefix: &str) -> Result<usize, QueueError> {
+    let mut keys: Vec<String> = Vec::new();
+    {
+        let mut iter: redis::AsyncIter<'_, String> = conn.scan_match(format!("{prefix}:*")).await?;
+        while let Some(key) = futures::StreamExt::next(&mut iter).await {
+            keys.push(key?);
+        }
+    }
+    for chunk in keys.chunks(500) {
+        let _: () = conn.del(chunk).await?;
+    }
+    Ok(keys.len())
+}
+
+/// A storage of jobs of type `T` on `queue`.
+pub fn storage<T>(conn: ConnectionManager, prefix: &str, queue: &str) -> RedisStorage<T> {
+    RedisStorage::new(conn).with_config(config(prefix, queue))
+}
+
+/// A worker name unique to this process, so a restarted worker is not mistaken for the old one
+/// still inside its heartbeat window.
+pub fn worker_name(service: &str) -> String {
+    let host = std::env::var("HOSTNAME")
+        .or_else(|_| std::env::var("RAILWAY_REPLICA_ID"))
+        .unwrap_or_else(|_| "local".into());
+    format!(
+        "{service}-{host}-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// Enqueues jobs on the pipeline's queues.
+#[derive(Clone)]
+pub struct Queues {
+    analyze: RedisStorage<AnalyzeTicket>,
+    cluster: RedisStorage<ClusterTicket>,
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for Queues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queues")
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl Queues {
+    pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
+        Queues {
+            analyze: storage(conn.clone(), prefix, ANALYZE_QUEUE),
+            cluster: storage(conn.clone(), prefix, CLUSTER_QUEUE),
+            conn,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Asks the analyzer to extract the ticket's issues.
+    pub async fn enqueue_analyze(&self, ticket_id: TicketId) -> Result<(), QueueError> {
+        let mut storage = self.analyze.clone();
+        storage
+            .push(AnalyzeTicket { ticket_id })
+            .await
+            .map_err(push_error)
+    }
+
+    /// Asks the clusterer to place the ticket's new issues.
+    pub async fn enqueue_cluster(&self, ticket_id: TicketId) -> Result<(), QueueError> {
+        let mut storage = self.cluster.clone();
+        storage
+            .push(ClusterTicket { ticket_id })
+            .await
+            .map_err(push_error)
+    }
+
+    /// Checks that Redis answers.
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Job counts of every queue.
+    pub async fn depths(&self) -> Result<Vec<QueueDepth>, QueueError> {
+        let mut out = Vec::with_capacity(ALL_QUEUES.len());
+        for queue in ALL_QUEUES {
+            out.push(self.depth(queue).await?);
+        }
+        Ok(out)
+    }
+
+    /// Job counts of one queue, read straight from the backend's keys (see the crate docs of
+    /// apalis-redis' `Config` for their meaning).
+    pub async fn depth(&self, queue: &str) -> Result<QueueDepth, QueueError> {
+        let config = config(&self.prefix, queue);
+        let mut conn = self.conn.clone();
+        // The backend pushes every job into the scheduled set with its run time (now, for an
+        // immediate job) and promotes due ones to the active list when a worker fetches; so a
+        // due scheduled job is pending, and only a future one is waiting for a retry time.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let active: u64 = conn.llen(config.active_jobs_list()).await?;
+        let due: u64 = conn
+            .zcount(config.scheduled_jobs_set(), "-inf", now)
+            .await?;
+        let scheduled: u64 = conn
+            .zcount(config.scheduled_jobs_set(), format!("({now}"), "+inf")
+            .await?;
+        let pending = active + due;
+        let done: u64 = conn.scard(config.done_jobs_set()).await?;
+        let dead: u64 = conn.scard(config.dead_jobs_set()).await?;
+        let workers: Vec<String> = conn.zrange(config.workers_set(), 0, -1).await?;
+        let mut running = 0u64;
+        for worker in &workers {
+            let n: u64 = conn
+                .scard(format!("{}:{worker}", config.inflight_jobs_set()))
+                .await?;
+            running += n;
+        }
+        Ok(QueueDepth {
+            queue: queue.to_string(),
+            pending,
+            scheduled,
+            running,
+            done,
+            dead,
+            workers: workers.len() as u64,
+        })
+    }
+}
+
+fn push_error<E: std::fmt::Display>(e: TaskSinkError<E>) -> QueueError {
+    QueueError::Push(e.to_string())
+}
+
+/// How many jobs a queue holds in each state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueDepth {
+    pub queue: String,
+    /// Waiting to be fetched.
+    pub pending: u64,
+    /// Waiting for a retry time.
+    pub scheduled: u64,
+    /// Fetched by a worker, not yet finished.
+    pub running: u64,
+    pub done: u64,
+    /// Failed for good (aborted, or out of attempts).
+    pub dead: u64,
+    /// Registered workers (live or not yet presumed dead).
+    pub workers: u64,
+}
+
+impl QueueDepth {
+    /// Jobs that still have work ahead of them.
+    pub fn outstanding(&self) -> u64 {
+        self.pending + self.scheduled + self.running
+    }
+}

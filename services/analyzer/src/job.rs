@@ -1,0 +1,110 @@
+//! The `analyze` job: one ticket in, its validated issues out.
+
+use analysis::{Analyzer, AnalyzerError};
+use apalis::prelude::{AbortError, Attempt, BoxDynError, Data};
+use db::models::{cluster, issue, ticket};
+use domain::jobs::AnalyzeTicket;
+use domain::Taxonomy;
+use std::sync::Arc;
+
+/// An analyzer answering with invalid output is retried this many times, then the job is dead.
+pub const MAX_INVALID_OUTPUT_ATTEMPTS: usize = 3;
+
+/// What the handler needs.
+pub struct AnalyzerState {
+    pub pool: db::Pool,
+    pub queues: queue::Queues,
+    pub taxonomy: Arc<Taxonomy>,
+    pub analyzer: Arc<dyn Analyzer>,
+}
+
+/// Handles one `analyze` job. Idempotent: a ticket whose current text is already analyzed is
+/// not analyzed again (it is only queued for clustering again, in case the first run died
+/// between storing and queueing). Returns an [`AbortError`] when retrying cannot help.
+#[tracing::instrument(skip_all, fields(ticket_id = %job.ticket_id, attempt = attempt.current()))]
+pub async fn handle(
+    job: AnalyzeTicket,
+    state: Data<Arc<AnalyzerState>>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let mut conn = state.pool.get().await?;
+    let Some(row) = ticket::find(&mut conn, job.ticket_id).await? else {
+        // Deleted since it was queued: nothing to do, ever.
+        return Err(AbortError::new(format!("ticket {} does not exist", job.ticket_id)).into());
+    };
+    if row.is_analyzed() {
+        tracing::debug!("already analyzed");
+        state.queues.enqueue_cluster(job.ticket_id).await?;
+        return Ok(());
+    }
+    let incoming = row.to_incoming();
+    // Release the connection while the (possibly slow, remote) analyzer works.
+    drop(conn);
+
+    let outcome = state.analyzer.analyze(&incoming).await.and_then(|outcome| {
+        outcome
+            .validate(&state.taxonomy)
+            .map_err(|e| AnalyzerError::InvalidOutput(e.to_string()))
+    });
+    let issues = match outcome {
+        Ok(issues) => issues,
+        Err(e) => return Err(fail(&state, job, e, attempt.current()).await),
+    };
+
+    let mut conn = state.pool.get().await?;
+    let recorded = issue::record_analysis(
+        &mut conn,
+        job.ticket_id,
+        &row.content_hash,
+        &issues,
+        issue::Provenance {
+            analyzer: state.analyzer.name(),
+            model: state.analyzer.model(),
+        },
+    )
+    .await?;
+    match recorded {
+        issue::Recorded::Written {
+            issues,
+            touched_clusters,
+        } => {
+            tracing::info!(issues, "ticket analyzed");
+            cluster::recompute_stats(&mut conn, chrono::Utc::now(), Some(&touched_clusters))
+                .await?;
+            state.queues.enqueue_cluster(job.ticket_id).await?;
+        }
+        issue::Recorded::Stale => {
+            tracing::info!("ticket changed during analysis; its newer job will analyze it")
+        }
+        issue::Recorded::Missing => tracing::info!("ticket deleted during analysis"),
+    }
+    Ok(())
+}
+
+/// Turns an analyzer failure into the job's error: retried while it may pass, dead (and
+/// recorded on the ticket for operators) when it cannot.
+async fn fail(
+    state: &AnalyzerState,
+    job: AnalyzeTicket,
+    error: AnalyzerError,
+    attempt: usize,
+) -> BoxDynError {
+    let give_up = match &error {
+        AnalyzerError::Transient(_) => false,
+        // apalis counts attempts from 1.
+        AnalyzerError::InvalidOutput(_) => attempt >= MAX_INVALID_OUTPUT_ATTEMPTS,
+        AnalyzerError::Permanent(_) => true,
+    };
+    tracing::warn!(error = %error, give_up, "analysis failed");
+    if !give_up {
+        return error.into();
+    }
+    if let Ok(mut conn) = state.pool.get().await {
+        if let Err(e) =
+            ticket::mark_analysis_failed(&mut conn, job.ticket_id, &error.to_string()).await
+        {
+            tracing::error!(error = %e, "could not record the failed analysis");
+        }
+    }
+    AbortError::new(error).into()
+}

@@ -1,0 +1,10 @@
+use api::{Cli, Settings};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    runtime::init_telemetry();
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    api::run(cli, settings).await
+}

@@ -1,0 +1,158 @@
+//! Parsing of query parameters into typed filters, with messages that say what is allowed.
+
+use crate::ApiError;
+use chrono::{DateTime, NaiveDate, Utc};
+use db::models::Page;
+use domain::Taxonomy;
+use std::str::FromStr;
+
+pub const DEFAULT_PER_PAGE: i64 = 50;
+pub const MAX_PER_PAGE: i64 = 200;
+
+pub fn page(
+    page: Option<i64>,
+    per_page: Option<i64>,
+    default_per_page: i64,
+) -> Result<Page, ApiError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(default_per_page);
+    if page < 1 {
+        return Err(ApiError::BadRequest("page must be 1 or more".into()));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::BadRequest(format!(
+            "per_page must be between 1 and {MAX_PER_PAGE}"
+        )));
+    }
+    Ok(Page { page, per_page })
+}
+
+/// Checks a category (and subcategory) filter against the taxonomy in use.
+pub fn category(
+    taxonomy: &Taxonomy,
+    category: Option<&str>,
+    subcategory: Option<&str>,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    let Some(category) = category else {
+        if let Some(sub) = subcategory {
+            let known = taxonomy.pairs().any(|(_, s)| s.key == sub);
+            if !known {
+                return Err(ApiError::BadRequest(format!("unknown subcategory {sub:?}")));
+            }
+        }
+        return Ok((None, subcategory.map(str::to_string)));
+    };
+    let Some(cat) = taxonomy.category(category) else {
+        let allowed: Vec<&str> = taxonomy.categories.iter().map(|c| c.key.as_str()).collect();
+        return Err(ApiError::BadRequest(format!(
+            "unknown category {category:?}; expected one of: {}",
+            allowed.join(", ")
+        )));
+    };
+    if let Some(sub) = subcategory {
+        if !cat.subcategories.iter().any(|s| s.key == sub) {
+            let allowed: Vec<&str> = cat.subcategories.iter().map(|s| s.key.as_str()).collect();
+            return Err(ApiError::BadRequest(format!(
+                "unknown subcategory {sub:?} for {category}; expected one of: {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok((Some(category.to_string()), subcategory.map(str::to_string)))
+}
+
+/// A value of a closed vocabulary (severity, issue type, PM status).
+pub fn vocabulary<T: FromStr<Err = domain::TaxonomyError>>(
+    value: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| ApiError::BadRequest(e.to_string()))
+        })
+        .transpose()
+}
+
+/// A comma-separated list of vocabulary values ("critical,high").
+pub fn vocabulary_list<T: FromStr<Err = domain::TaxonomyError>>(
+    value: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<T>()
+                        .map_err(|e| ApiError::BadRequest(e.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(Vec::new()))
+}
+
+/// A date (`2026-11-01`, the start of that day in UTC) or an RFC 3339 timestamp.
+pub fn date(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Ok(Some(
+            d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc(),
+        ));
+    }
+    DateTime::parse_from_rfc3339(v)
+        .map(|d| Some(d.with_timezone(&Utc)))
+        .map_err(|_| {
+            ApiError::BadRequest(format!(
+                "{name} must be a date like 2026-11-01 or an RFC 3339 timestamp, not {v:?}"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_bounded() {
+        assert_eq!(
+            page(None, None, 50).unwrap(),
+            Page {
+                page: 1,
+                per_page: 50
+            }
+        );
+        assert!(page(Some(0), None, 50).is_err());
+        assert!(page(None, Some(201), 50).is_err());
+        assert!(page(None, Some(0), 50).is_err());
+    }
+
+    #[test]
+    fn dates_accept_days_and_timestamps_only() {
+        assert_eq!(
+            date("start_date", Some("2026-11-01"))
+                .unwrap()
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert!(date("start_date", Some("2026-11-01T10:00:00+02:00"))
+            .unwrap()
+            .is_some());
+        let err = date("end_date", Some("yesterday")).unwrap_err().to_string();
+        assert!(err.contains("end_date"), "{err}");
+    }
+
+    #[test]
+    fn categories_and_lists_are_checked_against_their_vocabularies() {
+        let t = Taxonomy::default();
+        assert!(category(&t, Some("PAYROLL"), Some("pay_runs")).is_ok());
+        assert!(category(&t, Some("PAYROLL"), Some("pto")).is_err());
+        assert!(category(&t, Some("HR"), None).is_err());
+        assert!(category(&t, None, Some("nope")).is_err());
+        let s: Vec<domain::Severity> = vocabulary_list(Some("critical, high")).unwrap();
+        assert_eq!(s.len(), 2);
+        assert!(vocabulary_list::<domain::Severity>(Some("critical,urgent")).is_err());
+    }
+}
