@@ -12,6 +12,9 @@ PG_PORT=${PG_PORT:-5432}
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
 API_PORT=${API_PORT:-8080}
+INGEST_PORT=${INGEST_PORT:-8081}
+ANALYZER_PORT=${ANALYZER_PORT:-8082}
+CLUSTERER_PORT=${CLUSTERER_PORT:-8083}
 export DATABASE_URL=${DEMO_DATABASE_URL:-postgres://postgres@${PG_HOST}:${PG_PORT}/issue_miner_demo}
 export REDIS_URL=${DEMO_REDIS_URL:-redis://${REDIS_HOST}:${REDIS_PORT}}
 export QUEUE_PREFIX=${DEMO_QUEUE_PREFIX:-issue-miner-demo}
@@ -52,9 +55,9 @@ start() { # name port
   echo $! >"$RUN_DIR/$1.pid"
 }
 start api "$API_PORT"
-start ingest 8081
-start analyzer 8082
-start clusterer 8083
+start ingest "$INGEST_PORT"
+start analyzer "$ANALYZER_PORT"
+start clusterer "$CLUSTERER_PORT"
 
 for _ in $(seq 1 100); do
   reachable 127.0.0.1 "$API_PORT" && break

@@ -57,30 +57,22 @@ const OFFLINE: issue::Provenance<'static> = issue::Provenance {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn migrations_go_up_down_and_up_again() {
+    use diesel_migrations::MigrationSource;
     let db = TestDb::empty().await;
-    let expected: BTreeSet<String> = [
-        "extracted_issues",
-        "issue_clusters",
-        "sync_state",
-        "taxonomy_subcategories",
-        "tickets",
-    ]
-    .map(String::from)
-    .into();
+    let all = MigrationSource::<diesel::pg::Pg>::migrations(&db::MIGRATIONS).unwrap().len();
 
-    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 1);
-    assert_eq!(tables(&db).await, expected);
-    assert_eq!(
-        db::run_migrations(&db.url).await.unwrap(),
-        0,
-        "a second run applies nothing"
-    );
+    assert_eq!(db::run_migrations(&db.url).await.unwrap(), all);
+    let up = tables(&db).await;
+    for table in ["extracted_issues", "issue_clusters", "sync_state", "taxonomy_subcategories", "tickets"] {
+        assert!(up.contains(table), "{table} missing from {up:?}");
+    }
+    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 0, "a second run applies nothing");
 
-    assert_eq!(db::revert_all_migrations(&db.url).await.unwrap(), 1);
-    assert!(tables(&db).await.is_empty());
+    assert_eq!(db::revert_all_migrations(&db.url).await.unwrap(), all);
+    assert!(tables(&db).await.is_empty(), "down removes every table");
 
-    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 1);
-    assert_eq!(tables(&db).await, expected);
+    assert_eq!(db::run_migrations(&db.url).await.unwrap(), all);
+    assert_eq!(tables(&db).await, up);
 }
 
 #[tokio::test(flavor = "multi_thread")]
