@@ -57,16 +57,28 @@ const OFFLINE: issue::Provenance<'static> = issue::Provenance {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn migrations_go_up_down_and_up_again() {
-    use diesel_migrations::MigrationSource;
+    use diesel::migration::MigrationSource;
     let db = TestDb::empty().await;
-    let all = MigrationSource::<diesel::pg::Pg>::migrations(&db::MIGRATIONS).unwrap().len();
+    let all = MigrationSource::<diesel::pg::Pg>::migrations(&db::MIGRATIONS)
+        .unwrap()
+        .len();
 
     assert_eq!(db::run_migrations(&db.url).await.unwrap(), all);
     let up = tables(&db).await;
-    for table in ["extracted_issues", "issue_clusters", "sync_state", "taxonomy_subcategories", "tickets"] {
+    for table in [
+        "extracted_issues",
+        "issue_clusters",
+        "sync_state",
+        "taxonomy_subcategories",
+        "tickets",
+    ] {
         assert!(up.contains(table), "{table} missing from {up:?}");
     }
-    assert_eq!(db::run_migrations(&db.url).await.unwrap(), 0, "a second run applies nothing");
+    assert_eq!(
+        db::run_migrations(&db.url).await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
 
     assert_eq!(db::revert_all_migrations(&db.url).await.unwrap(), all);
     assert!(tables(&db).await.is_empty(), "down removes every table");
