@@ -8,7 +8,9 @@
 
 use apalis::prelude::{TaskSink, TaskSinkError};
 use apalis_redis::{Config, ConnectionManager, RedisStorage};
-use domain::jobs::{AnalyzeTicket, ClusterTicket, ALL_QUEUES, ANALYZE_QUEUE, CLUSTER_QUEUE};
+use domain::jobs::{
+    AnalyzeTicket, ClusterTicket, SyncTickets, ALL_QUEUES, ANALYZE_QUEUE, CLUSTER_QUEUE, SYNC_QUEUE,
+};
 use domain::TicketId;
 use redis::AsyncCommands;
 use serde::Serialize;
@@ -102,6 +104,7 @@ pub fn worker_name(service: &str) -> String {
 /// Enqueues jobs on the pipeline's queues.
 #[derive(Clone)]
 pub struct Queues {
+    sync: RedisStorage<SyncTickets>,
     analyze: RedisStorage<AnalyzeTicket>,
     cluster: RedisStorage<ClusterTicket>,
     conn: ConnectionManager,
@@ -119,6 +122,7 @@ impl std::fmt::Debug for Queues {
 impl Queues {
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
         Queues {
+            sync: storage(conn.clone(), prefix, SYNC_QUEUE),
             analyze: storage(conn.clone(), prefix, ANALYZE_QUEUE),
             cluster: storage(conn.clone(), prefix, CLUSTER_QUEUE),
             conn,
@@ -128,6 +132,12 @@ impl Queues {
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// Asks the ingest service to sync a source now.
+    pub async fn enqueue_sync(&self, job: SyncTickets) -> Result<(), QueueError> {
+        let mut storage = self.sync.clone();
+        storage.push(job).await.map_err(push_error)
     }
 
     /// Asks the analyzer to extract the ticket's issues.

@@ -2,6 +2,7 @@
 //! (database, migrations, taxonomy, Redis), the health endpoint and shutdown on a signal.
 
 pub mod health;
+pub mod intake;
 pub mod settings;
 
 pub use settings::{CommonSettings, Secret};

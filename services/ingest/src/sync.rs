@@ -2,7 +2,7 @@
 
 use crate::source::TicketSource;
 use chrono::{DateTime, Utc};
-use db::models::{sync_state, ticket};
+use db::models::sync_state;
 use std::fmt;
 
 /// What a sync run did.
@@ -55,7 +55,7 @@ pub async fn sync(
                 }
             };
             newest = newest.max(Some(incoming.updated_at));
-            let upserted = match ticket::upsert(&mut conn, &incoming).await {
+            let upserted = match runtime::intake::accept(&mut conn, queues, &incoming).await {
                 Ok(u) => u,
                 Err(e) => {
                     report.failed += 1;
@@ -70,9 +70,6 @@ pub async fn sync(
                 (false, false) => report.unchanged += 1,
             }
             if upserted.content_changed {
-                // If this fails the ticket is stored but not queued: the analyzer's reconciler
-                // finds it (its text is not analyzed) and queues it.
-                queues.enqueue_analyze(upserted.id).await?;
                 report.enqueued += 1;
             }
         }
