@@ -78,6 +78,10 @@ diesel::table! {
         stats_updated_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        name_locked -> Bool,
+        #[max_length = 100]
+        renamed_by -> Nullable<Varchar>,
+        merged_into -> Nullable<Uuid>,
     }
 }
 
@@ -104,6 +108,9 @@ diesel::table! {
         #[max_length = 100]
         model -> Nullable<Varchar>,
         extracted_at -> Timestamptz,
+        #[max_length = 100]
+        corrected_by -> Nullable<Varchar>,
+        corrected_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -122,7 +129,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 10]
+        scope -> Varchar,
+        #[max_length = 64]
+        token_hash -> Bpchar,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    issue_corrections (id) {
+        id -> Int8,
+        issue_id -> Uuid,
+        ticket_id -> Uuid,
+        #[max_length = 100]
+        corrected_by -> Varchar,
+        corrected_at -> Timestamptz,
+        before -> Jsonb,
+        after -> Jsonb,
+    }
+}
+
+diesel::table! {
+    cluster_events (id) {
+        id -> Int8,
+        cluster_id -> Uuid,
+        #[max_length = 32]
+        kind -> Varchar,
+        #[max_length = 100]
+        actor -> Varchar,
+        detail -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
+diesel::joinable!(issue_corrections -> tickets (ticket_id));
+diesel::joinable!(cluster_events -> issue_clusters (cluster_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -131,4 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     issue_clusters,
     extracted_issues,
     sync_state,
+    api_tokens,
+    issue_corrections,
+    cluster_events,
 );

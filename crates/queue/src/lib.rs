@@ -194,6 +194,8 @@ impl Queues {
             .zcount(config.scheduled_jobs_set(), format!("({now}"), "+inf")
             .await?;
         let pending = active + due;
+        let oldest_pending_secs = self.oldest_pending(&config, now).await?;
+        let failed = self.failed_ids(&config, MAX_LISTED).await?.len() as u64;
         let done: u64 = conn.scard(config.done_jobs_set()).await?;
         let dead: u64 = conn.scard(config.dead_jobs_set()).await?;
         let workers: Vec<String> = conn.zrange(config.workers_set(), 0, -1).await?;
@@ -209,11 +211,184 @@ impl Queues {
             pending,
             scheduled,
             running,
+            failed,
             done,
             dead,
             workers: workers.len() as u64,
+            oldest_pending_secs,
         })
     }
+
+    /// Seconds the oldest pending job has waited: the head of the active list (its ULID task
+    /// id carries its enqueue time) or the earliest due entry of the scheduled set.
+    async fn oldest_pending(&self, config: &Config, now: u64) -> Result<Option<u64>, QueueError> {
+        let mut conn = self.conn.clone();
+        let head: Option<String> = conn.lindex(config.active_jobs_list(), 0).await?;
+        let head_secs = head
+            .and_then(|id| ulid::Ulid::from_string(&id).ok())
+            .map(|u| u.timestamp_ms() / 1000);
+        let due: Vec<(String, f64)> = conn
+            .zrangebyscore_limit_withscores(config.scheduled_jobs_set(), "-inf", now, 0, 1)
+            .await?;
+        let due_secs = due.first().map(|(_, score)| *score as u64);
+        Ok(head_secs
+            .into_iter()
+            .chain(due_secs)
+            .min()
+            .map(|t| now.saturating_sub(t)))
+    }
+
+    /// Ids of jobs that failed and wait in the scheduled set for another attempt (at most
+    /// `limit`, oldest run time first).
+    async fn failed_ids(&self, config: &Config, limit: usize) -> Result<Vec<String>, QueueError> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = conn
+            .zrange(config.scheduled_jobs_set(), 0, (MAX_SCANNED - 1) as isize)
+            .await?;
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.hget(format!("{}:{id}", config.job_meta_hash()), "status");
+        }
+        let statuses: Vec<Option<String>> = pipe.query_async(&mut conn).await?;
+        Ok(ids
+            .into_iter()
+            .zip(statuses)
+            .filter(|(_, s)| s.as_deref() == Some("Failed"))
+            .map(|(id, _)| id)
+            .take(limit)
+            .collect())
+    }
+
+    /// Up to `limit` jobs of `queue` in `state` (failed: waiting for a retry; dead: given up),
+    /// with their arguments and last error.
+    pub async fn jobs(
+        &self,
+        queue: &str,
+        state: JobState,
+        limit: usize,
+    ) -> Result<Vec<JobInfo>, QueueError> {
+        let config = config(&self.prefix, queue);
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = match state {
+            JobState::Failed => self.failed_ids(&config, limit).await?,
+            JobState::Dead => {
+                let mut all: Vec<String> = conn.smembers(config.dead_jobs_set()).await?;
+                // Newest first: ULIDs sort by creation time.
+                all.sort_unstable_by(|a, b| b.cmp(a));
+                all.truncate(limit);
+                all
+            }
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.job(&config, &id, state).await?);
+        }
+        Ok(out)
+    }
+
+    async fn job(&self, config: &Config, id: &str, state: JobState) -> Result<JobInfo, QueueError> {
+        let mut conn = self.conn.clone();
+        let meta: std::collections::HashMap<String, String> = conn
+            .hgetall(format!("{}:{id}", config.job_meta_hash()))
+            .await?;
+        let data: Option<Vec<u8>> = conn.hget(config.job_data_hash(), id).await?;
+        let args = data
+            .as_deref()
+            .and_then(|d| serde_json::from_slice::<serde_json::Value>(d).ok());
+        Ok(JobInfo {
+            id: id.to_string(),
+            state,
+            attempts: meta.get("attempts").and_then(|a| a.parse().ok()),
+            status: meta.get("status").cloned(),
+            error: meta.get("result").and_then(|r| error_of(r)),
+            args,
+            enqueued_at: ulid::Ulid::from_string(id)
+                .ok()
+                .map(|u| u.timestamp_ms() / 1000),
+            finished_at: meta.get("done_at").and_then(|d| d.parse().ok()),
+        })
+    }
+
+    /// Runs a dead job again: pushes its arguments as a new job and takes the old one out of
+    /// the dead set. False when `id` is not a dead job of `queue`.
+    ///
+    /// The push comes first, so a failure between the two steps leaves the job listed as dead
+    /// and also re-queued — never lost; the handlers are idempotent.
+    pub async fn retry_dead(&self, queue: &str, id: &str) -> Result<bool, QueueError> {
+        let config = config(&self.prefix, queue);
+        let mut conn = self.conn.clone();
+        let is_dead: bool = conn.sismember(config.dead_jobs_set(), id).await?;
+        if !is_dead {
+            return Ok(false);
+        }
+        let data: Option<Vec<u8>> = conn.hget(config.job_data_hash(), id).await?;
+        let Some(data) = data else {
+            return Err(QueueError::Push(format!(
+                "dead job {id} has no stored arguments"
+            )));
+        };
+        let bad = |e: serde_json::Error| QueueError::Push(format!("job {id} has bad arguments: {e}"));
+        match queue {
+            SYNC_QUEUE => {
+                self.enqueue_sync(serde_json::from_slice(&data).map_err(bad)?)
+                    .await?
+            }
+            ANALYZE_QUEUE => {
+                let job: AnalyzeTicket = serde_json::from_slice(&data).map_err(bad)?;
+                self.enqueue_analyze(job.ticket_id).await?
+            }
+            CLUSTER_QUEUE => {
+                let job: ClusterTicket = serde_json::from_slice(&data).map_err(bad)?;
+                self.enqueue_cluster(job.ticket_id).await?
+            }
+            other => return Err(QueueError::Push(format!("unknown queue {other:?}"))),
+        }
+        let _: () = conn.srem(config.dead_jobs_set(), id).await?;
+        Ok(true)
+    }
+}
+
+/// The most failed or dead jobs listed at once.
+pub const MAX_LISTED: usize = 500;
+/// The most scheduled entries inspected when looking for failed jobs.
+const MAX_SCANNED: usize = 10_000;
+
+/// The error of a finished job's stored result (`{"Err": "…"}`), if it failed.
+fn error_of(result: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(result).ok()?;
+    match value.get("Err")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The states whose jobs operators list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Failed,
+    Dead,
+}
+
+/// One job as operators see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobInfo {
+    pub id: String,
+    pub state: JobState,
+    pub attempts: Option<u32>,
+    /// The backend's status of its last run (`Failed`, `Killed` …).
+    pub status: Option<String>,
+    /// The last run's error.
+    pub error: Option<String>,
+    /// The job's arguments.
+    pub args: Option<serde_json::Value>,
+    /// Unix seconds.
+    pub enqueued_at: Option<u64>,
+    /// Unix seconds of the last run's end.
+    pub finished_at: Option<u64>,
 }
 
 fn push_error<E: std::fmt::Display>(e: TaskSinkError<E>) -> QueueError {
@@ -230,11 +405,15 @@ pub struct QueueDepth {
     pub scheduled: u64,
     /// Fetched by a worker, not yet finished.
     pub running: u64,
+    /// Failed and waiting for another attempt (a subset of pending + scheduled).
+    pub failed: u64,
     pub done: u64,
     /// Failed for good (aborted, or out of attempts).
     pub dead: u64,
     /// Registered workers (live or not yet presumed dead).
     pub workers: u64,
+    /// How long the oldest pending job has waited, in seconds.
+    pub oldest_pending_secs: Option<u64>,
 }
 
 impl QueueDepth {

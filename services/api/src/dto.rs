@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use db::models::{cluster::ClusterRow, issue::IssueWithTicket};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A page of results with the numbers a client needs to page through them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Paginated<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -27,7 +28,7 @@ impl<T> Paginated<T> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Cluster {
     pub id: Uuid,
     pub category: String,
@@ -49,6 +50,11 @@ pub struct Cluster {
     pub stats_updated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A person named the cluster; automatic naming leaves the name alone.
+    pub name_locked: bool,
+    pub renamed_by: Option<String>,
+    /// The cluster this one was merged into (it is then inactive).
+    pub merged_into: Option<Uuid>,
 }
 
 impl From<ClusterRow> for Cluster {
@@ -73,11 +79,14 @@ impl From<ClusterRow> for Cluster {
             stats_updated_at: c.stats_updated_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            name_locked: c.name_locked,
+            renamed_by: c.renamed_by,
+            merged_into: c.merged_into,
         }
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TicketRef {
     pub id: Uuid,
     pub source: String,
@@ -89,7 +98,7 @@ pub struct TicketRef {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Issue {
     pub id: Uuid,
     pub category: String,
@@ -104,6 +113,9 @@ pub struct Issue {
     pub analyzer: String,
     pub model: Option<String>,
     pub extracted_at: DateTime<Utc>,
+    /// Who corrected the issue by hand (the API token's name), if anyone.
+    pub corrected_by: Option<String>,
+    pub corrected_at: Option<DateTime<Utc>>,
     pub ticket: TicketRef,
 }
 
@@ -125,6 +137,8 @@ impl Issue {
             analyzer: i.analyzer,
             model: i.model,
             extracted_at: i.extracted_at,
+            corrected_by: i.corrected_by,
+            corrected_at: i.corrected_at,
             ticket: TicketRef {
                 id: i.ticket_id,
                 source: row.source,
@@ -138,7 +152,7 @@ impl Issue {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClusterTicket {
     pub id: Uuid,
     pub source: String,
@@ -150,26 +164,26 @@ pub struct ClusterTicket {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClusterDetail {
     pub cluster: Cluster,
     pub issues: Vec<Issue>,
     pub tickets: Vec<ClusterTicket>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CountBy {
     pub key: String,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WeekCount {
     pub week_start: DateTime<Utc>,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Summary {
     pub days: i64,
     pub since: DateTime<Utc>,
@@ -185,4 +199,221 @@ pub struct Summary {
     pub weekly_trend: Vec<WeekCount>,
     pub top_clusters: Vec<Cluster>,
     pub emerging_clusters: Vec<Cluster>,
+}
+
+/// An issue of one ticket (the ticket is the enclosing object).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketIssue {
+    pub id: Uuid,
+    pub category: String,
+    pub subcategory: String,
+    pub issue_type: String,
+    pub severity: String,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub representative_quote: Option<String>,
+    pub confidence: Option<f64>,
+    pub cluster_id: Option<Uuid>,
+    pub analyzer: String,
+    pub model: Option<String>,
+    pub extracted_at: DateTime<Utc>,
+    pub corrected_by: Option<String>,
+    pub corrected_at: Option<DateTime<Utc>>,
+}
+
+impl From<db::models::issue::IssueRow> for TicketIssue {
+    fn from(i: db::models::issue::IssueRow) -> Self {
+        TicketIssue {
+            id: i.id,
+            category: i.category,
+            subcategory: i.subcategory,
+            issue_type: i.issue_type,
+            severity: i.severity,
+            summary: i.summary,
+            detail: i.detail,
+            representative_quote: i.representative_quote,
+            confidence: i.confidence.map(|c| (f64::from(c) * 100.0).round() / 100.0),
+            cluster_id: i.cluster_id,
+            analyzer: i.analyzer,
+            model: i.model,
+            extracted_at: i.extracted_at,
+            corrected_by: i.corrected_by,
+            corrected_at: i.corrected_at,
+        }
+    }
+}
+
+/// A ticket with the issues extracted from it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetail {
+    pub id: Uuid,
+    pub source: String,
+    pub source_id: String,
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub requester_org_name: Option<String>,
+    pub tags: Vec<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub ticket_created_at: DateTime<Utc>,
+    pub ticket_updated_at: DateTime<Utc>,
+    pub analyzed_at: Option<DateTime<Utc>>,
+    /// Whether the issues below come from the ticket's current text.
+    pub analyzed: bool,
+    pub analysis_error: Option<String>,
+    pub url: Option<String>,
+    pub issues: Vec<TicketIssue>,
+}
+
+/// What `POST /api/tickets` did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedTicket {
+    pub id: Uuid,
+    pub source: String,
+    pub source_id: String,
+    /// The ticket was not stored before.
+    pub created: bool,
+    /// It was queued for analysis (new, or its text changed).
+    pub queued_for_analysis: bool,
+}
+
+/// An issue found in a posted text (not stored).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyzedIssue {
+    pub category: String,
+    pub subcategory: String,
+    pub issue_type: String,
+    pub severity: String,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub representative_quote: Option<String>,
+    pub confidence: Option<f64>,
+}
+
+/// What `POST /api/analyze` found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyzeResult {
+    pub analyzer: String,
+    pub model: Option<String>,
+    pub no_product_issue: bool,
+    pub skip_reason: Option<String>,
+    pub issues: Vec<AnalyzedIssue>,
+}
+
+/// What a merge did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MergeResult {
+    pub merged: Uuid,
+    pub into: Cluster,
+    pub moved_issues: usize,
+}
+
+/// The ingest side as operators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncStatus {
+    pub source: String,
+    /// The latest sync run, if any.
+    pub last_run: Option<SyncRun>,
+    /// Sync jobs waiting for the ingest service.
+    pub queued: u64,
+    pub running: u64,
+    pub dead: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncRun {
+    pub id: i32,
+    pub cursor: Option<String>,
+    pub last_ticket_updated_at: DateTime<Utc>,
+    pub tickets_synced: i32,
+    pub tickets_changed: i32,
+    pub issues_extracted: i32,
+    pub sync_started_at: DateTime<Utc>,
+    pub sync_completed_at: Option<DateTime<Utc>>,
+}
+
+/// A job was queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    pub queued: bool,
+    pub queue: String,
+    pub message: String,
+}
+
+/// One queue's job counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueView {
+    pub queue: String,
+    /// Waiting to be fetched.
+    pub pending: u64,
+    /// Waiting for a later run time.
+    pub scheduled: u64,
+    pub running: u64,
+    /// Failed and waiting for another attempt.
+    pub failed: u64,
+    pub done: u64,
+    /// Given up on.
+    pub dead: u64,
+    pub workers: u64,
+    /// Seconds the oldest pending job has waited.
+    pub oldest_pending_secs: Option<u64>,
+}
+
+impl From<queue::QueueDepth> for QueueView {
+    fn from(d: queue::QueueDepth) -> Self {
+        QueueView {
+            queue: d.queue,
+            pending: d.pending,
+            scheduled: d.scheduled,
+            running: d.running,
+            failed: d.failed,
+            done: d.done,
+            dead: d.dead,
+            workers: d.workers,
+            oldest_pending_secs: d.oldest_pending_secs,
+        }
+    }
+}
+
+/// One failed or dead job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    /// `failed` or `dead`.
+    pub state: String,
+    pub attempts: Option<u32>,
+    pub status: Option<String>,
+    pub error: Option<String>,
+    #[schema(value_type = Object)]
+    pub args: Option<serde_json::Value>,
+    pub enqueued_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<queue::JobInfo> for JobView {
+    fn from(j: queue::JobInfo) -> Self {
+        let at = |secs: Option<u64>| secs.and_then(|s| DateTime::from_timestamp(s as i64, 0));
+        JobView {
+            id: j.id,
+            state: match j.state {
+                queue::JobState::Failed => "failed".into(),
+                queue::JobState::Dead => "dead".into(),
+            },
+            attempts: j.attempts,
+            status: j.status,
+            error: j.error,
+            args: j.args,
+            enqueued_at: at(j.enqueued_at),
+            finished_at: at(j.finished_at),
+        }
+    }
+}
+
+/// The error body of every 4xx/5xx.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: bad_request, unauthorized, forbidden, not_found, payload_too_large,
+    /// unprocessable, unavailable, internal.
+    pub error: String,
+    pub message: String,
 }

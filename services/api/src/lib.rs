@@ -1,14 +1,24 @@
 //! The api service: the REST API the dashboard and integrations read.
 
+pub mod cache;
 pub mod dto;
 pub mod error;
+pub mod monitoring;
+pub mod openapi;
 pub mod report;
 pub mod routes;
+pub mod seed_bench;
+pub mod tokens;
 
 use actix_web::{dev::Server, web, App, HttpServer};
-use runtime::{settings::env_var, CommonCommand, CommonSettings, Infra};
+use analysis::Analyzer;
+use runtime::{
+    settings::{env_or, env_var},
+    CommonCommand, CommonSettings, Infra,
+};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use error::ApiError;
 
@@ -33,6 +43,20 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         top: i64,
     },
+    /// Manage the API's bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: tokens::TokenCommand,
+    },
+    /// Print the OpenAPI document (what `make openapi` writes to services/api/openapi.json).
+    Openapi,
+    /// Fill the database with synthetic tickets, issues and clusters for `make bench-api`.
+    SeedBench {
+        #[arg(long, default_value_t = 100_000)]
+        issues: u32,
+        #[arg(long, default_value_t = 2_000)]
+        clusters: u32,
+    },
 }
 
 /// The API's settings.
@@ -41,16 +65,40 @@ pub struct Settings {
     pub common: CommonSettings,
     /// `ZENDESK_SUBDOMAIN`, for links to tickets (`https://{subdomain}.zendesk.com/agent/tickets/{id}`).
     pub zendesk_subdomain: Option<String>,
+    /// `DASHBOARD_ORIGIN`: the one browser origin CORS lets call the API.
+    pub dashboard_origin: String,
+    /// `API_CACHE_SECS`: how long the cluster list and the summary are served from memory
+    /// (0 turns the cache off). Writes through this API empty it at once.
+    pub cache_ttl: Duration,
 }
+
+/// The dashboard's origin when `DASHBOARD_ORIGIN` is not set (Next.js' dev server).
+pub const DEFAULT_DASHBOARD_ORIGIN: &str = "http://localhost:3000";
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Settings {
             common: CommonSettings::from_env(8080)?,
             zendesk_subdomain: env_var("ZENDESK_SUBDOMAIN"),
+            dashboard_origin: env_var("DASHBOARD_ORIGIN")
+                .unwrap_or_else(|| DEFAULT_DASHBOARD_ORIGIN.into()),
+            cache_ttl: Duration::from_secs(env_or("API_CACHE_SECS", 2u64)?),
         })
     }
+
+    /// Settings for tests: the common ones given, the rest at their defaults.
+    pub fn with_common(common: CommonSettings) -> Self {
+        Settings {
+            common,
+            zendesk_subdomain: None,
+            dashboard_origin: DEFAULT_DASHBOARD_ORIGIN.into(),
+            cache_ttl: Duration::from_secs(2),
+        }
+    }
 }
+
+/// The largest JSON body accepted (a ticket with a long thread fits; a dump does not).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -58,6 +106,10 @@ pub struct AppState {
     pub queues: queue::Queues,
     pub taxonomy: Arc<domain::Taxonomy>,
     pub zendesk_subdomain: Option<String>,
+    /// Classifies `POST /api/analyze` texts; any [`Analyzer`] fits (the offline one by default).
+    pub analyzer: Arc<dyn Analyzer>,
+    /// Short-lived responses of the hot read endpoints.
+    pub cache: cache::ResponseCache,
 }
 
 impl AppState {
@@ -79,25 +131,48 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `host:port` (port 0 picks a free one, for tests) and builds the server.
+    /// Binds `host:port` (port 0 picks a free one, for tests) and builds the server with the
+    /// offline analyzer behind `POST /api/analyze`.
     pub fn build(settings: &Settings, infra: Infra) -> anyhow::Result<Self> {
+        let analyzer = Arc::new(analysis::offline::KeywordAnalyzer::new(
+            (*infra.taxonomy).clone(),
+        ));
+        Self::build_with_analyzer(settings, infra, analyzer)
+    }
+
+    /// As [`Application::build`], with the analyzer of the caller's choice.
+    pub fn build_with_analyzer(
+        settings: &Settings,
+        infra: Infra,
+        analyzer: Arc<dyn Analyzer>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.common.host.as_str(), settings.common.port))?;
         let port = listener.local_addr()?.port();
+        let prometheus = monitoring::install()?;
+        let authenticator = web::Data::new(auth::Authenticator::new(infra.pool.clone()));
         let state = web::Data::new(AppState {
             pool: infra.pool,
             queues: infra.queues,
             taxonomy: infra.taxonomy,
             zendesk_subdomain: settings.zendesk_subdomain.clone(),
+            analyzer,
+            cache: cache::ResponseCache::new(settings.cache_ttl),
         });
+        let origin = settings.dashboard_origin.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(require_token))
+                .wrap(cors(&origin))
+                .wrap(actix_web::middleware::from_fn(monitoring::record))
                 .wrap(tracing_actix())
                 .app_data(state.clone())
+                .app_data(authenticator.clone())
+                .app_data(web::Data::new(prometheus.clone()))
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .app_data(
                     web::JsonConfig::default()
-                        .limit(256 * 1024)
+                        .limit(MAX_BODY_BYTES)
                         .error_handler(error::json_error),
                 )
                 .configure(routes::configure)
@@ -125,6 +200,47 @@ impl Application {
     }
 }
 
+/// Which scope each route needs: health, readiness and metrics are open (load balancers and
+/// Prometheus call them), and so is the API description (it holds no data); operators' routes
+/// need admin, other reads read, other writes write.
+pub fn route_scope(method: &actix_web::http::Method, path: &str) -> Option<auth::Scope> {
+    use auth::Scope;
+    if matches!(path, "/health" | "/ready" | "/metrics" | "/api/openapi.json")
+        || path == "/api/docs"
+        || path.starts_with("/api/docs/")
+    {
+        return None;
+    }
+    if path.starts_with("/api/ops/") || path == "/api/ops" {
+        return Some(Scope::Admin);
+    }
+    if method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
+        Some(Scope::Read)
+    } else {
+        Some(Scope::Write)
+    }
+}
+
+async fn require_token(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    auth::enforce(req, next, route_scope).await
+}
+
+/// CORS for the dashboard's origin only.
+fn cors(origin: &str) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin(origin)
+        .allowed_methods(["GET", "POST", "PATCH", "OPTIONS"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+        ])
+        .expose_headers([actix_web::http::header::CONTENT_DISPOSITION])
+        .max_age(3600)
+}
+
 fn tracing_actix() -> actix_web::middleware::Logger {
     actix_web::middleware::Logger::new("%r %s %Dms")
 }
@@ -145,6 +261,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Report { wait, top } => {
             let infra = runtime::bootstrap(&settings.common, 2).await?;
             report::run(&infra, std::time::Duration::from_secs(wait), top).await
+        }
+        Command::Token { command } => {
+            let infra = runtime::bootstrap(&settings.common, 2).await?;
+            tokens::run(&infra, command).await
+        }
+        Command::Openapi => {
+            println!("{}", openapi::document_json()?);
+            Ok(())
+        }
+        Command::SeedBench { issues, clusters } => {
+            let infra = runtime::bootstrap(&settings.common, 4).await?;
+            seed_bench::run(&infra, issues, clusters).await
         }
     }
 }

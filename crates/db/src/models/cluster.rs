@@ -34,6 +34,11 @@ pub struct ClusterRow {
     pub stats_updated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A person named the cluster: the clusterer must keep `cluster_name` as it is.
+    pub name_locked: bool,
+    pub renamed_by: Option<String>,
+    /// Set when the cluster was merged into another (it is then inactive).
+    pub merged_into: Option<Uuid>,
 }
 
 impl ClusterRow {
@@ -405,5 +410,227 @@ pub async fn counts(conn: &mut AsyncPgConnection) -> QueryResult<(i64, i64)> {
             diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) FILTER (WHERE is_active)"),
         ))
         .first(conn)
+        .await
+}
+
+/// A person's edit of a cluster (None leaves a field alone). `pm_notes: Some(None)` clears
+/// the notes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterUpdate {
+    pub pm_status: Option<PmStatus>,
+    pub pm_notes: Option<Option<String>>,
+    pub name: Option<String>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = issue_clusters)]
+struct ClusterChanges<'a> {
+    pm_status: Option<&'a str>,
+    pm_notes: Option<Option<&'a str>>,
+    cluster_name: Option<&'a str>,
+    name_locked: Option<bool>,
+    renamed_by: Option<&'a str>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Applies a person's edit and records it in `cluster_events`. A new name locks the name, so
+/// the clusterer's automatic naming never overwrites it. None when there is no such cluster.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: ClusterId,
+    edit: &ClusterUpdate,
+    actor: &str,
+) -> QueryResult<Option<ClusterRow>> {
+    use diesel_async::AsyncConnection;
+    conn.transaction(async |conn| {
+        let changes = ClusterChanges {
+            pm_status: edit.pm_status.map(|p| p.as_str()),
+            pm_notes: edit.pm_notes.as_ref().map(|n| n.as_deref()),
+            cluster_name: edit.name.as_deref(),
+            name_locked: edit.name.as_ref().map(|_| true),
+            renamed_by: edit.name.as_ref().map(|_| actor),
+            updated_at: Utc::now(),
+        };
+        let Some(row) = diesel::update(issue_clusters::table.find(id.0))
+            .set(&changes)
+            .returning(ClusterRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let detail = serde_json::json!({
+            "pm_status": edit.pm_status.map(|p| p.as_str()),
+            "pm_notes": edit.pm_notes,
+            "name": edit.name,
+        });
+        record_event(conn, id, "updated", actor, detail).await?;
+        Ok(Some(row))
+    })
+    .await
+}
+
+async fn record_event(
+    conn: &mut AsyncPgConnection,
+    id: ClusterId,
+    kind: &str,
+    actor: &str,
+    detail: serde_json::Value,
+) -> QueryResult<()> {
+    use crate::schema::cluster_events;
+    diesel::insert_into(cluster_events::table)
+        .values((
+            cluster_events::cluster_id.eq(id.0),
+            cluster_events::kind.eq(kind),
+            cluster_events::actor.eq(actor),
+            cluster_events::detail.eq(detail),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Merged {
+    Done {
+        into: ClusterRow,
+        moved_issues: usize,
+    },
+    NoSuchSource,
+    NoSuchTarget,
+    /// Merging a cluster into itself, or into a cluster that was itself merged away.
+    Refused(String),
+}
+
+/// Moves every issue of `source` into `into`, marks `source` inactive with `merged_into`,
+/// recomputes both clusters' statistics as of `now` and records the merge on both clusters —
+/// in one transaction. Merging across categories is allowed: a person decided they are one
+/// problem, and the issues keep their own category.
+pub async fn merge(
+    conn: &mut AsyncPgConnection,
+    source: ClusterId,
+    into: ClusterId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Merged> {
+    use diesel_async::AsyncConnection;
+    if source == into {
+        return Ok(Merged::Refused("a cluster cannot be merged into itself".into()));
+    }
+    conn.transaction(async |conn| {
+        // Lock both rows in a fixed order so two opposite merges cannot deadlock.
+        let mut ids = [source.0, into.0];
+        ids.sort();
+        let locked: Vec<ClusterRow> = issue_clusters::table
+            .filter(issue_clusters::id.eq_any(ids))
+            .order(issue_clusters::id.asc())
+            .select(ClusterRow::as_select())
+            .for_update()
+            .load(conn)
+            .await?;
+        let Some(src) = locked.iter().find(|c| c.id == source.0) else {
+            return Ok(Merged::NoSuchSource);
+        };
+        let Some(target) = locked.iter().find(|c| c.id == into.0) else {
+            return Ok(Merged::NoSuchTarget);
+        };
+        if let Some(m) = target.merged_into {
+            return Ok(Merged::Refused(format!(
+                "cluster {into} was merged into {m}; merge into that one"
+            )));
+        }
+        if let Some(m) = src.merged_into {
+            return Ok(Merged::Refused(format!(
+                "cluster {source} was already merged into {m}"
+            )));
+        }
+        let moved = diesel::update(
+            extracted_issues::table.filter(extracted_issues::cluster_id.eq(source.0)),
+        )
+        .set(extracted_issues::cluster_id.eq(into.0))
+        .execute(conn)
+        .await?;
+        diesel::update(issue_clusters::table.find(source.0))
+            .set((
+                issue_clusters::is_active.eq(false),
+                issue_clusters::merged_into.eq(into.0),
+                issue_clusters::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        recompute_stats(conn, now, Some(&[source, into])).await?;
+        record_event(
+            conn,
+            source,
+            "merged_away",
+            actor,
+            serde_json::json!({ "into": into.0, "moved_issues": moved }),
+        )
+        .await?;
+        record_event(
+            conn,
+            into,
+            "merged_in",
+            actor,
+            serde_json::json!({ "from": source.0, "moved_issues": moved }),
+        )
+        .await?;
+        let into_row = issue_clusters::table
+            .find(into.0)
+            .select(ClusterRow::as_select())
+            .first(conn)
+            .await?;
+        Ok(Merged::Done {
+            into: into_row,
+            moved_issues: moved,
+        })
+    })
+    .await
+}
+
+/// An entry of a cluster's audit trail.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::cluster_events)]
+pub struct ClusterEventRow {
+    pub id: i64,
+    pub cluster_id: Uuid,
+    pub kind: String,
+    pub actor: String,
+    pub detail: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The cluster's audit trail, oldest first.
+pub async fn events(
+    conn: &mut AsyncPgConnection,
+    id: ClusterId,
+) -> QueryResult<Vec<ClusterEventRow>> {
+    use crate::schema::cluster_events;
+    cluster_events::table
+        .filter(cluster_events::cluster_id.eq(id.0))
+        .order(cluster_events::id.asc())
+        .select(ClusterEventRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Up to `limit` clusters matching `filter` with an id after `after`, by id (keyset
+/// pagination for the CSV export: stable while statistics change underneath).
+pub async fn export_chunk(
+    conn: &mut AsyncPgConnection,
+    filter: &ClusterFilter,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<ClusterRow>> {
+    let mut q = filtered(filter);
+    if let Some(after) = after {
+        q = q.filter(issue_clusters::id.gt(after));
+    }
+    q.order(issue_clusters::id.asc())
+        .limit(limit)
+        .select(ClusterRow::as_select())
+        .load(conn)
         .await
 }

@@ -28,6 +28,9 @@ pub struct IssueRow {
     pub analyzer: String,
     pub model: Option<String>,
     pub extracted_at: DateTime<Utc>,
+    /// Who last corrected the issue by hand (an API token's name), if anyone.
+    pub corrected_by: Option<String>,
+    pub corrected_at: Option<DateTime<Utc>>,
 }
 
 impl IssueRow {
@@ -214,6 +217,11 @@ type TicketColumns = (
     DateTime<Utc>,
 );
 
+/// The searched text of an issue; must stay identical to the index expression in
+/// migrations/2026-11-23-200000_api_tokens_corrections_audit/up.sql.
+const SEARCH_EXPR: &str = "(extracted_issues.summary || ' ' || coalesce(extracted_issues.detail, '') \
+     || ' ' || coalesce(extracted_issues.representative_quote, '')) ILIKE ";
+
 type IssueQuery<'a> = extracted_issues::BoxedQuery<'a, diesel::pg::Pg>;
 
 fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
@@ -250,16 +258,41 @@ fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let pattern = like_pattern(text);
+        // One expression over the three fields, so the trigram index of the API migration
+        // (idx_issues_search_trgm) serves the search instead of a scan of every issue.
         q = q.filter(
-            extracted_issues::summary
-                .ilike(pattern.clone())
-                .or(extracted_issues::detail.ilike(pattern.clone()))
-                .or(extracted_issues::representative_quote.ilike(pattern)),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(SEARCH_EXPR)
+                .bind::<Text, _>(like_pattern(text)),
         );
     }
     q
 }
+
+/// How `GET /api/issues` may sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueSort {
+    /// The ticket's creation time (when the customer reported it).
+    ReportedAt,
+    ExtractedAt,
+    /// Worst first when descending.
+    Severity,
+    Confidence,
+    Category,
+}
+
+impl IssueSort {
+    pub const ALL: &'static [(&'static str, IssueSort)] = &[
+        ("reported_at", IssueSort::ReportedAt),
+        ("extracted_at", IssueSort::ExtractedAt),
+        ("severity", IssueSort::Severity),
+        ("confidence", IssueSort::Confidence),
+        ("category", IssueSort::Category),
+    ];
+}
+
+/// Severity as a number that sorts low < medium < high < critical.
+const SEVERITY_RANK: &str = "CASE extracted_issues.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 \
+     WHEN 'medium' THEN 2 ELSE 1 END";
 
 /// One page of issues matching `filter`, newest reports first, with the total.
 pub async fn list(
@@ -267,21 +300,56 @@ pub async fn list(
     filter: &IssueFilter,
     page: Page,
 ) -> QueryResult<Paged<IssueWithTicket>> {
+    list_sorted(conn, filter, IssueSort::ReportedAt, true, page).await
+}
+
+/// One page of issues matching `filter` in the given order (ties broken by report time, then
+/// id, so pages never overlap), with the total.
+pub async fn list_sorted(
+    conn: &mut AsyncPgConnection,
+    filter: &IssueFilter,
+    sort: IssueSort,
+    descending: bool,
+    page: Page,
+) -> QueryResult<Paged<IssueWithTicket>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Integer;
+    use extracted_issues::dsl as i;
     let total: i64 = filtered(filter).count().get_result(conn).await?;
-    let ids: Vec<Uuid> = filtered(filter)
-        .inner_join(tickets::table)
-        .order((
-            tickets::ticket_created_at.desc(),
-            extracted_issues::id.asc(),
-        ))
+    let q = filtered(filter).inner_join(tickets::table);
+    let q = match (sort, descending) {
+        (IssueSort::ReportedAt, true) => q.order(tickets::ticket_created_at.desc()),
+        (IssueSort::ReportedAt, false) => q.order(tickets::ticket_created_at.asc()),
+        (IssueSort::ExtractedAt, true) => q.order(i::extracted_at.desc()),
+        (IssueSort::ExtractedAt, false) => q.order(i::extracted_at.asc()),
+        (IssueSort::Severity, true) => q.order(sql::<Integer>(SEVERITY_RANK).desc()),
+        (IssueSort::Severity, false) => q.order(sql::<Integer>(SEVERITY_RANK).asc()),
+        (IssueSort::Confidence, true) => q.order(i::confidence.desc().nulls_last()),
+        (IssueSort::Confidence, false) => q.order(i::confidence.asc().nulls_last()),
+        (IssueSort::Category, true) => q.order((i::category.desc(), i::subcategory.desc())),
+        (IssueSort::Category, false) => q.order((i::category.asc(), i::subcategory.asc())),
+    };
+    let ids: Vec<Uuid> = q
+        .then_order_by(tickets::ticket_created_at.desc())
+        .then_order_by(i::id.asc())
         .limit(page.per_page)
         .offset(page.offset())
-        .select(extracted_issues::id)
+        .select(i::id)
         .load(conn)
         .await?;
+    let mut items = with_tickets(conn, &ids).await?;
+    items.sort_by_key(|i| ids.iter().position(|id| *id == i.issue.id));
+    Ok(Paged { items, total })
+}
+
+/// The issues with these ids and their tickets (in no particular order).
+async fn with_tickets(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<IssueWithTicket>> {
     let rows: Vec<(IssueRow, TicketColumns)> = extracted_issues::table
         .inner_join(tickets::table)
-        .filter(extracted_issues::id.eq_any(&ids))
+        .filter(extracted_issues::id.eq_any(ids))
         .select((
             IssueRow::as_select(),
             (
@@ -294,7 +362,7 @@ pub async fn list(
         ))
         .load(conn)
         .await?;
-    let mut items: Vec<IssueWithTicket> = rows
+    Ok(rows
         .into_iter()
         .map(
             |(issue, (source, source_id, subject, org, created))| IssueWithTicket {
@@ -306,9 +374,203 @@ pub async fn list(
                 ticket_created_at: created,
             },
         )
-        .collect();
+        .collect())
+}
+
+/// Where an export chunk resumes: after the issue reported at this time with this id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IssueCursor {
+    pub reported_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// Up to `limit` issues matching `filter` after `after`, newest reports first (keyset
+/// pagination: each chunk is an index range, however deep the export goes).
+pub async fn export_chunk(
+    conn: &mut AsyncPgConnection,
+    filter: &IssueFilter,
+    after: Option<IssueCursor>,
+    limit: i64,
+) -> QueryResult<Vec<IssueWithTicket>> {
+    use diesel::dsl::sql;
+    let mut q = filtered(filter).inner_join(tickets::table);
+    if let Some(c) = after {
+        q = q.filter(
+            sql::<diesel::sql_types::Bool>("(tickets.ticket_created_at, extracted_issues.id) < (")
+                .bind::<Timestamptz, _>(c.reported_at)
+                .sql(", ")
+                .bind::<diesel::sql_types::Uuid, _>(c.id)
+                .sql(")"),
+        );
+    }
+    let ids: Vec<Uuid> = q
+        .order((
+            tickets::ticket_created_at.desc(),
+            extracted_issues::id.desc(),
+        ))
+        .limit(limit)
+        .select(extracted_issues::id)
+        .load(conn)
+        .await?;
+    let mut items = with_tickets(conn, &ids).await?;
     items.sort_by_key(|i| ids.iter().position(|id| *id == i.issue.id));
-    Ok(Paged { items, total })
+    Ok(items)
+}
+
+/// The issue with this id.
+pub async fn find(conn: &mut AsyncPgConnection, id: IssueId) -> QueryResult<Option<IssueRow>> {
+    extracted_issues::table
+        .find(id.0)
+        .select(IssueRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A person's correction of an issue: the fields to change (None leaves a field alone).
+/// Values must already be validated against the taxonomy.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Correction {
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub issue_type: Option<IssueType>,
+    pub severity: Option<Severity>,
+    /// `Some(None)` takes the issue out of its cluster.
+    pub cluster_id: Option<Option<ClusterId>>,
+}
+
+/// What a correction did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Corrected {
+    Done {
+        issue: IssueRow,
+        /// The issue's cluster before and after, when it moved.
+        moved: Option<(Option<ClusterId>, Option<ClusterId>)>,
+    },
+    NoSuchIssue,
+    NoSuchCluster,
+}
+
+fn correction_view(i: &IssueRow) -> serde_json::Value {
+    serde_json::json!({
+        "category": i.category,
+        "subcategory": i.subcategory,
+        "issue_type": i.issue_type,
+        "severity": i.severity,
+        "cluster_id": i.cluster_id,
+    })
+}
+
+/// Applies a correction in one transaction: updates the issue, stamps who corrected it, writes
+/// the before/after to `issue_corrections` and, when the issue moved between clusters,
+/// recomputes both clusters' statistics as of `now`.
+pub async fn correct(
+    conn: &mut AsyncPgConnection,
+    id: IssueId,
+    correction: &Correction,
+    corrected_by: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Corrected> {
+    use crate::schema::{issue_clusters, issue_corrections};
+    conn.transaction(async |conn| {
+        let Some(before) = extracted_issues::table
+            .find(id.0)
+            .select(IssueRow::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(Corrected::NoSuchIssue);
+        };
+        if let Some(Some(target)) = correction.cluster_id {
+            let exists: i64 = issue_clusters::table
+                .find(target.0)
+                .count()
+                .get_result(conn)
+                .await?;
+            if exists == 0 {
+                return Ok(Corrected::NoSuchCluster);
+            }
+        }
+        let new_cluster = correction
+            .cluster_id
+            .map_or(before.cluster_id, |c| c.map(|c| c.0));
+        let after: IssueRow = diesel::update(extracted_issues::table.find(id.0))
+            .set((
+                extracted_issues::category
+                    .eq(correction.category.as_deref().unwrap_or(&before.category)),
+                extracted_issues::subcategory.eq(correction
+                    .subcategory
+                    .as_deref()
+                    .unwrap_or(&before.subcategory)),
+                extracted_issues::issue_type.eq(correction
+                    .issue_type
+                    .map_or(before.issue_type.as_str(), |t| t.as_str())),
+                extracted_issues::severity.eq(correction
+                    .severity
+                    .map_or(before.severity.as_str(), |s| s.as_str())),
+                extracted_issues::cluster_id.eq(new_cluster),
+                extracted_issues::corrected_by.eq(corrected_by),
+                extracted_issues::corrected_at.eq(now),
+            ))
+            .returning(IssueRow::as_returning())
+            .get_result(conn)
+            .await?;
+        diesel::insert_into(issue_corrections::table)
+            .values((
+                issue_corrections::issue_id.eq(id.0),
+                issue_corrections::ticket_id.eq(before.ticket_id),
+                issue_corrections::corrected_by.eq(corrected_by),
+                issue_corrections::corrected_at.eq(now),
+                issue_corrections::before.eq(correction_view(&before)),
+                issue_corrections::after.eq(correction_view(&after)),
+            ))
+            .execute(conn)
+            .await?;
+        let moved = (before.cluster_id != after.cluster_id).then(|| {
+            (
+                before.cluster_id.map(ClusterId),
+                after.cluster_id.map(ClusterId),
+            )
+        });
+        if let Some((from, to)) = moved {
+            let touched: Vec<ClusterId> = from.into_iter().chain(to).collect();
+            super::cluster::recompute_stats(conn, now, Some(&touched)).await?;
+        }
+        Ok(Corrected::Done {
+            issue: after,
+            moved,
+        })
+    })
+    .await
+}
+
+/// A correction as the audit trail holds it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::issue_corrections)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub issue_id: Uuid,
+    pub ticket_id: Uuid,
+    pub corrected_by: String,
+    pub corrected_at: DateTime<Utc>,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// The corrections of an issue, oldest first.
+pub async fn corrections(
+    conn: &mut AsyncPgConnection,
+    id: IssueId,
+) -> QueryResult<Vec<CorrectionRow>> {
+    use crate::schema::issue_corrections;
+    issue_corrections::table
+        .filter(issue_corrections::issue_id.eq(id.0))
+        .order(issue_corrections::id.asc())
+        .select(CorrectionRow::as_select())
+        .load(conn)
+        .await
 }
 
 /// Issue counts over a period, for the dashboard's summary (seed 000).

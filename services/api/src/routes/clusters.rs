@@ -1,96 +1,126 @@
 use super::params;
 use crate::dto::{self, Paginated};
 use crate::{ApiError, AppState};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
 use db::models::{cluster, issue, Page};
 use domain::{ClusterId, PmStatus};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize)]
+/// Filters of the cluster list (and export).
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ClusterQuery {
     category: Option<String>,
     subcategory: Option<String>,
     is_active: Option<bool>,
     pm_status: Option<String>,
     emerging: Option<bool>,
-    /// `field:dir`, e.g. `issue_count:desc` (the default).
+    /// `field:dir`, e.g. `issue_count:desc` (the default); fields: issue_count,
+    /// unique_customers, trend_pct, count_7d, last_seen, first_seen, created_at, cluster_name.
     sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
 
 fn parse_sort(sort: Option<&str>) -> Result<(cluster::ClusterSort, bool), ApiError> {
-    let Some(sort) = sort else {
-        return Ok((cluster::ClusterSort::IssueCount, true));
-    };
-    let (field, dir) = sort.split_once(':').unwrap_or((sort, "desc"));
-    let allowed = || {
-        cluster::ClusterSort::ALL
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let field = cluster::ClusterSort::ALL
-        .iter()
-        .find(|(n, _)| *n == field)
-        .map(|(_, s)| *s)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "cannot sort by {field:?}; sortable fields: {}",
-                allowed()
-            ))
-        })?;
-    let descending = match dir {
-        "desc" => true,
-        "asc" => false,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "sort direction must be asc or desc, not {other:?}"
-            )))
+    params::sort(
+        sort,
+        cluster::ClusterSort::ALL,
+        (cluster::ClusterSort::IssueCount, true),
+    )
+}
+
+impl ClusterQuery {
+    /// The export streams every matching cluster; paging or sorting it is a mistake to report.
+    pub(crate) fn reject_paging(&self) -> Result<(), ApiError> {
+        if self.page.is_some() || self.per_page.is_some() || self.sort.is_some() {
+            return Err(ApiError::BadRequest(
+                "the export takes filters only, not page, per_page or sort".into(),
+            ));
         }
-    };
-    Ok((field, descending))
+        Ok(())
+    }
+
+    pub(crate) fn filter(&self, state: &AppState) -> Result<cluster::ClusterFilter, ApiError> {
+        let (category, subcategory) = params::category(
+            &state.taxonomy,
+            self.category.as_deref(),
+            self.subcategory.as_deref(),
+        )?;
+        Ok(cluster::ClusterFilter {
+            category,
+            subcategory,
+            is_active: self.is_active,
+            pm_status: params::vocabulary::<PmStatus>(self.pm_status.as_deref())?,
+            emerging: self.emerging,
+        })
+    }
 }
 
 /// `GET /api/clusters`: filtered, sorted, paginated.
+#[utoipa::path(
+    tag = "clusters",
+    params(ClusterQuery),
+    responses(
+        (status = 200, body = Paginated<dto::Cluster>),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
 #[get("/api/clusters")]
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(skip(state, req))]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<ClusterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let (category, subcategory) = params::category(
-        &state.taxonomy,
-        q.category.as_deref(),
-        q.subcategory.as_deref(),
-    )?;
-    let filter = cluster::ClusterFilter {
-        category,
-        subcategory,
-        is_active: q.is_active,
-        pm_status: params::vocabulary::<PmStatus>(q.pm_status.as_deref())?,
-        emerging: q.emerging,
-    };
+    let filter = q.filter(&state)?;
     let (sort, descending) = parse_sort(q.sort.as_deref())?;
     let page = params::page(q.page, q.per_page, 20)?;
+    // The dashboard polls this list; the same query within the cache TTL is served from memory.
+    let key = format!("clusters:{}", req.query_string());
+    if let Some(body) = state.cache.get(&key) {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body));
+    }
     let mut conn = state.pool.get().await?;
     let result = cluster::list(&mut conn, &filter, sort, descending, page).await?;
     let items: Vec<dto::Cluster> = result.items.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(Paginated::new(
+    let body = serde_json::to_vec(&Paginated::new(
         items,
         result.total,
         page.page,
         page.per_page,
-    )))
+    ))
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    let body = bytes::Bytes::from(body);
+    state.cache.put(key, body.clone());
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// The most issues and tickets the detail returns (the issues endpoint pages through more).
 const DETAIL_LIMIT: i64 = 200;
 
 /// `GET /api/clusters/{id}`: the cluster, its issues and its tickets with links.
+#[utoipa::path(
+    tag = "clusters",
+    params(("id" = uuid::Uuid, Path, description = "Cluster id")),
+    responses(
+        (status = 200, body = dto::ClusterDetail),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
 #[get("/api/clusters/{id}")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
@@ -139,6 +169,139 @@ pub async fn detail(
             })
             .collect(),
     }))
+}
+
+/// A person's edit of a cluster; absent fields stay as they are, `pm_notes: null` clears the
+/// notes. A new name is kept: the clusterer will not rename the cluster again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterPatch {
+    /// new, reviewing, acknowledged, fixed or wont_fix.
+    pm_status: Option<String>,
+    #[serde(default, deserialize_with = "params::double_option")]
+    #[schema(value_type = Option<String>)]
+    pm_notes: Option<Option<String>>,
+    name: Option<String>,
+}
+
+/// The longest PM notes accepted.
+const MAX_NOTES_CHARS: usize = 10_000;
+/// The longest cluster name (the column's size).
+const MAX_NAME_CHARS: usize = 200;
+
+/// `PATCH /api/clusters/{id}`: PM status, notes, name.
+#[utoipa::path(
+    tag = "clusters",
+    params(("id" = uuid::Uuid, Path, description = "Cluster id")),
+    request_body = ClusterPatch,
+    responses(
+        (status = 200, body = dto::Cluster),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 403, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+        (status = 422, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["write"]))
+)]
+#[patch("/api/clusters/{id}")]
+#[tracing::instrument(skip(state, body))]
+pub async fn update(
+    state: web::Data<AppState>,
+    principal: auth::Principal,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<ClusterPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ClusterId(id.into_inner());
+    let patch = body.into_inner();
+    if patch.pm_status.is_none() && patch.pm_notes.is_none() && patch.name.is_none() {
+        return Err(ApiError::Unprocessable(
+            "nothing to change: give pm_status, pm_notes or name".into(),
+        ));
+    }
+    let pm_status = params::vocabulary::<PmStatus>(patch.pm_status.as_deref())
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let name = patch.name.map(|n| n.trim().to_string());
+    if let Some(n) = &name {
+        if n.is_empty() || n.chars().count() > MAX_NAME_CHARS {
+            return Err(ApiError::Unprocessable(format!(
+                "name must be 1 to {MAX_NAME_CHARS} characters"
+            )));
+        }
+    }
+    let notes = patch.pm_notes.map(|n| n.filter(|n| !n.trim().is_empty()));
+    if notes
+        .as_ref()
+        .and_then(|n| n.as_ref())
+        .is_some_and(|n| n.chars().count() > MAX_NOTES_CHARS)
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "pm_notes must be at most {MAX_NOTES_CHARS} characters"
+        )));
+    }
+    let edit = cluster::ClusterUpdate {
+        pm_status,
+        pm_notes: notes,
+        name,
+    };
+    let mut conn = state.pool.get().await?;
+    let row = cluster::update(&mut conn, id, &edit, &principal.name)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no cluster {id}")))?;
+    state.cache.clear();
+    Ok(HttpResponse::Ok().json(dto::Cluster::from(row)))
+}
+
+/// Which cluster absorbs the merged one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    into: uuid::Uuid,
+}
+
+/// `POST /api/clusters/{id}/merge`: moves every issue of this cluster into `into`, marks this
+/// one inactive (pointing at `into`) and recomputes both clusters' statistics.
+#[utoipa::path(
+    tag = "clusters",
+    params(("id" = uuid::Uuid, Path, description = "The cluster merged away")),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, body = dto::MergeResult),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 403, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+        (status = 422, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["write"]))
+)]
+#[post("/api/clusters/{id}/merge")]
+#[tracing::instrument(skip(state, body))]
+pub async fn merge(
+    state: web::Data<AppState>,
+    principal: auth::Principal,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<MergeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let source = ClusterId(id.into_inner());
+    let into = ClusterId(body.into);
+    let mut conn = state.pool.get().await?;
+    let merged = cluster::merge(&mut conn, source, into, &principal.name, Utc::now()).await?;
+    match merged {
+        cluster::Merged::Done { into, moved_issues } => {
+            state.cache.clear();
+            Ok(HttpResponse::Ok().json(dto::MergeResult {
+                merged: source.0,
+                into: into.into(),
+                moved_issues,
+            }))
+        }
+        cluster::Merged::NoSuchSource => Err(ApiError::NotFound(format!("no cluster {source}"))),
+        cluster::Merged::NoSuchTarget => Err(ApiError::Unprocessable(format!(
+            "into names no cluster ({into})"
+        ))),
+        cluster::Merged::Refused(why) => Err(ApiError::Unprocessable(why)),
+    }
 }
 
 #[cfg(test)]

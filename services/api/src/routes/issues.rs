@@ -1,15 +1,44 @@
 use super::params;
 use crate::dto::{self, CountBy, Paginated, WeekCount};
 use crate::{ApiError, AppState};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, patch, web, HttpResponse};
 use chrono::{Duration, Utc};
 use db::models::{cluster, issue};
-use domain::{ClusterId, IssueType, Severity};
+use domain::{ClusterId, IssueId, IssueType, Severity};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize)]
+/// Filters of the issue list and the issue export (seed 000).
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct IssueQuery {
+    /// A taxonomy category key (`PAYROLL`).
+    category: Option<String>,
+    /// A subcategory key (`pay_runs`).
+    subcategory: Option<String>,
+    issue_type: Option<String>,
+    /// Comma-separated: `critical,high`.
+    severity: Option<String>,
+    cluster_id: Option<uuid::Uuid>,
+    /// Reported on or after: `2026-11-01` or an RFC 3339 timestamp.
+    start_date: Option<String>,
+    /// Reported before.
+    end_date: Option<String>,
+    /// Case-insensitive text in the summary, detail or quote.
+    search: Option<String>,
+    /// `field:dir`; fields: reported_at (default, desc), extracted_at, severity, confidence,
+    /// category.
+    sort: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// The same filters without paging or sorting (the export streams everything in report order).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IssueExportQuery {
     category: Option<String>,
     subcategory: Option<String>,
     issue_type: Option<String>,
@@ -19,11 +48,78 @@ pub struct IssueQuery {
     start_date: Option<String>,
     end_date: Option<String>,
     search: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+}
+
+impl IssueExportQuery {
+    pub fn filter(self, state: &AppState) -> Result<issue::IssueFilter, ApiError> {
+        IssueQuery {
+            category: self.category,
+            subcategory: self.subcategory,
+            issue_type: self.issue_type,
+            severity: self.severity,
+            cluster_id: self.cluster_id,
+            start_date: self.start_date,
+            end_date: self.end_date,
+            search: self.search,
+            sort: None,
+            page: None,
+            per_page: None,
+        }
+        .filter(state)
+    }
+}
+
+/// The longest search text accepted.
+const MAX_SEARCH_CHARS: usize = 200;
+
+impl IssueQuery {
+    fn filter(&self, state: &AppState) -> Result<issue::IssueFilter, ApiError> {
+        let (category, subcategory) = params::category(
+            &state.taxonomy,
+            self.category.as_deref(),
+            self.subcategory.as_deref(),
+        )?;
+        let search = self.search.clone().filter(|s| !s.trim().is_empty());
+        if search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+        {
+            return Err(ApiError::BadRequest(format!(
+                "search must be at most {MAX_SEARCH_CHARS} characters"
+            )));
+        }
+        let filter = issue::IssueFilter {
+            category,
+            subcategory,
+            issue_type: params::vocabulary::<IssueType>(self.issue_type.as_deref())?,
+            severities: params::vocabulary_list::<Severity>(self.severity.as_deref())?,
+            cluster_id: self.cluster_id.map(ClusterId),
+            start: params::date("start_date", self.start_date.as_deref())?,
+            end: params::date("end_date", self.end_date.as_deref())?,
+            search,
+        };
+        if let (Some(s), Some(e)) = (filter.start, filter.end) {
+            if s >= e {
+                return Err(ApiError::BadRequest(
+                    "start_date must be before end_date".into(),
+                ));
+            }
+        }
+        Ok(filter)
+    }
 }
 
 /// `GET /api/issues`: issues matching every given filter, newest reports first.
+#[utoipa::path(
+    tag = "issues",
+    params(IssueQuery),
+    responses(
+        (status = 200, body = Paginated<dto::Issue>),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
 #[get("/api/issues")]
 #[tracing::instrument(skip(state))]
 pub async fn list(
@@ -31,31 +127,15 @@ pub async fn list(
     query: web::Query<IssueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let (category, subcategory) = params::category(
-        &state.taxonomy,
-        q.category.as_deref(),
-        q.subcategory.as_deref(),
+    let filter = q.filter(&state)?;
+    let (sort, descending) = params::sort(
+        q.sort.as_deref(),
+        issue::IssueSort::ALL,
+        (issue::IssueSort::ReportedAt, true),
     )?;
-    let filter = issue::IssueFilter {
-        category,
-        subcategory,
-        issue_type: params::vocabulary::<IssueType>(q.issue_type.as_deref())?,
-        severities: params::vocabulary_list::<Severity>(q.severity.as_deref())?,
-        cluster_id: q.cluster_id.map(ClusterId),
-        start: params::date("start_date", q.start_date.as_deref())?,
-        end: params::date("end_date", q.end_date.as_deref())?,
-        search: q.search.filter(|s| !s.trim().is_empty()),
-    };
-    if let (Some(s), Some(e)) = (filter.start, filter.end) {
-        if s >= e {
-            return Err(ApiError::BadRequest(
-                "start_date must be before end_date".into(),
-            ));
-        }
-    }
     let page = params::page(q.page, q.per_page, params::DEFAULT_PER_PAGE)?;
     let mut conn = state.pool.get().await?;
-    let result = issue::list(&mut conn, &filter, page).await?;
+    let result = issue::list_sorted(&mut conn, &filter, sort, descending, page).await?;
     let items = result
         .items
         .into_iter()
@@ -72,14 +152,26 @@ pub async fn list(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    /// The period, 1–365 days (default 7).
     days: Option<i64>,
 }
 
 /// `GET /api/issues/summary?days=N`: totals, severities, categories, the weekly series and the
 /// top and emerging clusters — all aggregated in SQL.
+#[utoipa::path(
+    tag = "issues",
+    params(SummaryQuery),
+    responses(
+        (status = 200, body = dto::Summary),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
 #[get("/api/issues/summary")]
 #[tracing::instrument(skip(state))]
 pub async fn summary(
@@ -92,6 +184,12 @@ pub async fn summary(
             "days must be between 1 and 365".into(),
         ));
     }
+    let key = format!("summary:{days}");
+    if let Some(body) = state.cache.get(&key) {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body));
+    }
     let since = Utc::now() - Duration::days(days);
     let mut conn = state.pool.get().await?;
     let s = issue::summary(&mut conn, since).await?;
@@ -103,7 +201,7 @@ pub async fn summary(
             .find(|(k, _)| *k == sev)
             .map_or(0, |(_, n)| *n)
     };
-    Ok(HttpResponse::Ok().json(dto::Summary {
+    let body = serde_json::to_vec(&dto::Summary {
         days,
         since,
         total_issues: s.total,
@@ -133,5 +231,109 @@ pub async fn summary(
             .collect(),
         top_clusters: top.into_iter().map(Into::into).collect(),
         emerging_clusters: emerging.into_iter().map(Into::into).collect(),
-    }))
+    })
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    let body = bytes::Bytes::from(body);
+    state.cache.put(key, body.clone());
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
+}
+
+/// A correction of an issue. Absent fields stay as they are; `cluster_id: null` takes the
+/// issue out of its cluster.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssuePatch {
+    category: Option<String>,
+    subcategory: Option<String>,
+    issue_type: Option<String>,
+    severity: Option<String>,
+    #[serde(default, deserialize_with = "params::double_option")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    cluster_id: Option<Option<uuid::Uuid>>,
+}
+
+/// `PATCH /api/issues/{id}`: a person corrects an issue's classification or cluster. The
+/// change is recorded (who, when, before and after); a move between clusters updates both
+/// clusters' statistics.
+#[utoipa::path(
+    tag = "issues",
+    params(("id" = uuid::Uuid, Path, description = "Issue id")),
+    request_body = IssuePatch,
+    responses(
+        (status = 200, body = dto::TicketIssue),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 403, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+        (status = 422, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["write"]))
+)]
+#[patch("/api/issues/{id}")]
+#[tracing::instrument(skip(state, body))]
+pub async fn correct(
+    state: web::Data<AppState>,
+    principal: auth::Principal,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<IssuePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = IssueId(id.into_inner());
+    let patch = body.into_inner();
+    if patch.category.is_none()
+        && patch.subcategory.is_none()
+        && patch.issue_type.is_none()
+        && patch.severity.is_none()
+        && patch.cluster_id.is_none()
+    {
+        return Err(ApiError::Unprocessable(
+            "nothing to change: give category/subcategory, issue_type, severity or cluster_id"
+                .into(),
+        ));
+    }
+    let mut conn = state.pool.get().await?;
+    let current = issue::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no issue {id}")))?;
+    // A new category needs its subcategory; a new subcategory is checked against the
+    // category the issue will have.
+    let category = patch.category.clone().unwrap_or(current.category.clone());
+    let subcategory = match (&patch.category, &patch.subcategory) {
+        (Some(_), None) => {
+            return Err(ApiError::Unprocessable(
+                "changing the category needs a subcategory of it too".into(),
+            ))
+        }
+        (_, Some(s)) => s.clone(),
+        (None, None) => current.subcategory.clone(),
+    };
+    if patch.category.is_some() || patch.subcategory.is_some() {
+        state
+            .taxonomy
+            .check_pair(&category, &subcategory)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    }
+    let unprocessable = |e: ApiError| ApiError::Unprocessable(e.to_string());
+    let correction = issue::Correction {
+        category: patch.category.map(|_| category),
+        subcategory: patch.subcategory,
+        issue_type: params::vocabulary::<IssueType>(patch.issue_type.as_deref())
+            .map_err(unprocessable)?,
+        severity: params::vocabulary::<Severity>(patch.severity.as_deref())
+            .map_err(unprocessable)?,
+        cluster_id: patch.cluster_id.map(|c| c.map(ClusterId)),
+    };
+    let now = Utc::now();
+    let done = issue::correct(&mut conn, id, &correction, &principal.name, now).await?;
+    match done {
+        issue::Corrected::Done { issue, .. } => {
+            state.cache.clear();
+            Ok(HttpResponse::Ok().json(dto::TicketIssue::from(issue)))
+        }
+        issue::Corrected::NoSuchIssue => Err(ApiError::NotFound(format!("no issue {id}"))),
+        issue::Corrected::NoSuchCluster => Err(ApiError::Unprocessable(
+            "cluster_id names no cluster".into(),
+        )),
+    }
 }

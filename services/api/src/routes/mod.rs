@@ -1,18 +1,38 @@
 //! The routes, one module per resource.
 
-mod clusters;
-mod health;
-mod issues;
+pub(crate) mod clusters;
+pub(crate) mod export;
+pub(crate) mod health;
+pub(crate) mod issues;
+pub(crate) mod ops;
 pub(crate) mod params;
+pub(crate) mod sync;
+pub(crate) mod tickets;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::health)
+        .service(health::ready)
+        .service(crate::monitoring::metrics)
+        .service(crate::openapi::swagger_ui())
         .service(issues::summary)
         .service(issues::list)
+        .service(issues::correct)
         .service(clusters::list)
         .service(clusters::detail)
+        .service(clusters::update)
+        .service(clusters::merge)
+        .service(tickets::detail)
+        .service(tickets::create)
+        .service(tickets::analyze)
+        .service(export::issues)
+        .service(export::clusters)
+        .service(sync::trigger)
+        .service(sync::status)
+        .service(ops::queues)
+        .service(ops::jobs)
+        .service(ops::retry)
         .default_service(web::to(not_found));
 }
 

@@ -110,9 +110,67 @@ pub fn date(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, Ap
         })
 }
 
+/// A `field:dir` sort (dir `asc` or `desc`; a bare field sorts descending) over a whitelist.
+pub fn sort<T: Copy>(
+    value: Option<&str>,
+    allowed: &[(&str, T)],
+    default: (T, bool),
+) -> Result<(T, bool), ApiError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let (field, dir) = value.split_once(':').unwrap_or((value, "desc"));
+    let names = || {
+        allowed
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let field = allowed
+        .iter()
+        .find(|(n, _)| *n == field)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "cannot sort by {field:?}; sortable fields: {}",
+                names()
+            ))
+        })?;
+    let descending = match dir {
+        "desc" => true,
+        "asc" => false,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "sort direction must be asc or desc, not {other:?}"
+            )))
+        }
+    };
+    Ok((field, descending))
+}
+
+/// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorts_come_from_the_whitelist() {
+        let allowed = [("a", 1), ("b", 2)];
+        assert_eq!(sort(None, &allowed, (1, true)).unwrap(), (1, true));
+        assert_eq!(sort(Some("b:asc"), &allowed, (1, true)).unwrap(), (2, false));
+        assert_eq!(sort(Some("b"), &allowed, (1, false)).unwrap(), (2, true));
+        assert!(sort(Some("c:asc"), &allowed, (1, true)).is_err());
+        assert!(sort(Some("a:sideways"), &allowed, (1, true)).is_err());
+    }
 
     #[test]
     fn pages_are_bounded() {

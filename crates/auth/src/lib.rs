@@ -1,0 +1,294 @@
+//! Bearer API tokens for HTTP services: token generation and hashing, scopes, a cached lookup
+//! against `api_tokens`, an actix middleware helper that enforces a route policy, and the
+//! [`Principal`] extractor handlers use to learn who is calling.
+//!
+//! Tokens are `imt_` followed by 64 hex characters (32 random bytes). Only their sha-256 is
+//! stored; looking a token up by its hash needs no constant-time comparison, because the
+//! secret never meets a stored copy of itself.
+//!
+//! Lookups are cached per process for [`CACHE_TTL`] (unknown tokens too, so a flood of bad
+//! tokens does not reach the database): a revoked token keeps working for at most that long.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::future::{ready, Ready};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How long a lookup is trusted before the database is asked again.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Cached lookups kept before the cache is emptied (bounds memory under a bad-token flood).
+const CACHE_MAX: usize = 10_000;
+const TOKEN_PREFIX: &str = "imt_";
+
+/// What a token may do. Ordered: admin ⊇ write ⊇ read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Whether a token of this scope may do what needs `required`.
+    pub fn allows(self, required: Scope) -> bool {
+        self >= required
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| format!("unknown scope {s:?}; expected read, write or admin"))
+    }
+}
+
+/// Who is calling: the token that authenticated the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub token_id: Uuid,
+    /// The token's name, recorded as the author of corrections and edits.
+    pub name: String,
+    pub scope: Scope,
+}
+
+/// A new random token and the hash to store.
+pub fn generate_token() -> Result<(String, String), getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let hash = hash_token(&token);
+    Ok((token, hash))
+}
+
+/// The stored form of a token: hex sha-256.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Why a request was not let through.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("this endpoint needs a bearer token: send `Authorization: Bearer <token>`")]
+    Missing,
+    #[error("the bearer token is unknown or revoked")]
+    Invalid,
+    #[error("this endpoint needs a token with {required} scope; this token has {has}")]
+    Forbidden { required: Scope, has: Scope },
+    #[error("cannot check the token: the database is unavailable")]
+    Unavailable,
+}
+
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AuthError::Missing | AuthError::Invalid => StatusCode::UNAUTHORIZED,
+            AuthError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AuthError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let code = match self {
+            AuthError::Missing | AuthError::Invalid => "unauthorized",
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::Unavailable => "unavailable",
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(serde_json::json!({ "error": code, "message": self.to_string() }))
+    }
+}
+
+/// Checks bearer tokens against `api_tokens`, with a short per-process cache.
+pub struct Authenticator {
+    pool: db::Pool,
+    cache: Mutex<HashMap<String, (Option<Principal>, Instant)>>,
+}
+
+impl Authenticator {
+    pub fn new(pool: db::Pool) -> Self {
+        Authenticator {
+            pool,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The principal behind the request's bearer token, if it may do what needs `required`.
+    pub async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        required: Scope,
+    ) -> Result<Principal, AuthError> {
+        let token = bearer(request).ok_or(AuthError::Missing)?;
+        let principal = self.lookup(&hash_token(token)).await?;
+        if principal.scope.allows(required) {
+            Ok(principal)
+        } else {
+            Err(AuthError::Forbidden {
+                required,
+                has: principal.scope,
+            })
+        }
+    }
+
+    async fn lookup(&self, hash: &str) -> Result<Principal, AuthError> {
+        if let Some((found, at)) = self.cache.lock().expect("cache lock").get(hash) {
+            if at.elapsed() < CACHE_TTL {
+                return found.clone().ok_or(AuthError::Invalid);
+            }
+        }
+        let mut conn = self.pool.get().await.map_err(|e| {
+            tracing::warn!(error = %e, "token lookup: no database connection");
+            AuthError::Unavailable
+        })?;
+        let row = db::models::api_token::find_active(&mut conn, hash)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "token lookup failed");
+                AuthError::Unavailable
+            })?;
+        let found = match row {
+            Some(row) => {
+                if let Err(e) = db::models::api_token::touch(&mut conn, row.id).await {
+                    tracing::warn!(error = %e, "could not record token use");
+                }
+                match row.scope.parse::<Scope>() {
+                    Ok(scope) => Some(Principal {
+                        token_id: row.id,
+                        name: row.name,
+                        scope,
+                    }),
+                    Err(e) => {
+                        tracing::error!(token = %row.id, error = %e, "stored token has a bad scope");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(hash.to_string(), (found.clone(), Instant::now()));
+        found.ok_or(AuthError::Invalid)
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(request: &HttpRequest) -> Option<&str> {
+    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Which scope a route needs; `None` for a public route.
+pub type Policy = fn(&Method, &str) -> Option<Scope>;
+
+/// Middleware body (for `actix_web::middleware::from_fn`): lets a request through when the
+/// policy calls the route public or its token has the scope the policy asks for, and puts
+/// the [`Principal`] into the request for handlers. Needs `web::Data<Authenticator>` in the
+/// app data.
+pub async fn enforce<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+    policy: Policy,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    // CORS preflights carry no credentials by design; the CORS middleware answers them.
+    if req.method() == Method::OPTIONS {
+        return next.call(req).await;
+    }
+    let Some(required) = policy(req.method(), req.path()) else {
+        return next.call(req).await;
+    };
+    let Some(auth) = req.app_data::<actix_web::web::Data<Authenticator>>().cloned() else {
+        tracing::error!("auth::enforce without an Authenticator in the app data");
+        return Err(AuthError::Unavailable.into());
+    };
+    let principal = auth.authenticate(req.request(), required).await?;
+    req.extensions_mut().insert(principal);
+    next.call(req).await
+}
+
+impl FromRequest for Principal {
+    type Error = AuthError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Principal>()
+                .cloned()
+                .ok_or(AuthError::Missing),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_nest() {
+        assert!(Scope::Admin.allows(Scope::Write));
+        assert!(Scope::Admin.allows(Scope::Read));
+        assert!(Scope::Write.allows(Scope::Read));
+        assert!(!Scope::Write.allows(Scope::Admin));
+        assert!(!Scope::Read.allows(Scope::Write));
+        assert_eq!("write".parse::<Scope>().unwrap(), Scope::Write);
+        assert!("root".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_as_their_hash() {
+        let (a, hash_a) = generate_token().unwrap();
+        let (b, _) = generate_token().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(hash_a, hash_token(&a));
+        assert_eq!(hash_a.len(), 64);
+        assert!(!hash_a.contains(&a[TOKEN_PREFIX.len()..]));
+    }
+
+    #[test]
+    fn only_bearer_headers_carry_a_token() {
+        let req = |v: &str| {
+            actix_web::test::TestRequest::default()
+                .insert_header((header::AUTHORIZATION, v))
+                .to_http_request()
+        };
+        assert_eq!(bearer(&req("Bearer abc")), Some("abc"));
+        assert_eq!(bearer(&req("bearer  abc ")), Some("abc"));
+        assert_eq!(bearer(&req("Basic abc")), None);
+        assert_eq!(bearer(&req("Bearer ")), None);
+    }
+}

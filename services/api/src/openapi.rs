@@ -1,0 +1,82 @@
+//! The OpenAPI 3 description, generated from the handlers' annotations (utoipa), served at
+//! `/api/openapi.json` with Swagger UI at `/api/docs`. The committed copy in
+//! services/api/openapi.json is what the dashboard generates its client from; a test fails
+//! when it differs from what the code serves (`make openapi` rewrites it).
+
+use crate::routes::{clusters, export, health, issues, ops, sync, tickets};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Issue Miner API",
+        description = "Product issues mined from support tickets: issues, clusters, tickets, \
+            exports, sync and operations. Every route except /health, /ready and /metrics needs \
+            `Authorization: Bearer <token>` (create one with `api token create`): reads need \
+            the read scope, writes write, /api/ops admin (admin includes write includes read). \
+            Errors are JSON `{error, message}`."
+    ),
+    paths(
+        health::health,
+        health::ready,
+        crate::monitoring::metrics,
+        issues::list,
+        issues::summary,
+        issues::correct,
+        clusters::list,
+        clusters::detail,
+        clusters::update,
+        clusters::merge,
+        tickets::detail,
+        tickets::create,
+        tickets::analyze,
+        export::issues,
+        export::clusters,
+        sync::trigger,
+        sync::status,
+        ops::queues,
+        ops::jobs,
+        ops::retry,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "issues", description = "Extracted product issues"),
+        (name = "clusters", description = "Groups of the same problem"),
+        (name = "tickets", description = "Support tickets and on-the-spot classification"),
+        (name = "export", description = "CSV exports"),
+        (name = "sync", description = "Pulling tickets from Zendesk"),
+        (name = "operations", description = "Health, metrics and the job queues"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`api token create --name N --scope read|write|admin`)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as pretty JSON, exactly as committed (with a final newline).
+pub fn document_json() -> anyhow::Result<String> {
+    Ok(ApiDoc::openapi().to_pretty_json()?)
+}
+
+/// Swagger UI at `/api/docs/`, reading the document it also serves at `/api/openapi.json`.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi())
+}

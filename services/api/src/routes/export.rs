@@ -1,0 +1,297 @@
+//! CSV exports of issues and clusters, streamed: rows are read in keyset-paginated chunks and
+//! written out chunk by chunk, so an export of any size holds one chunk in memory.
+
+use super::clusters::ClusterQuery;
+use super::issues::IssueExportQuery;
+use crate::{ApiError, AppState};
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{get, web, HttpResponse};
+use bytes::Bytes;
+use db::models::{cluster, issue};
+use futures::stream::{self, Stream};
+
+/// Rows read per query.
+pub const CHUNK: i64 = 1_000;
+
+/// One CSV field: quoted when it holds a comma, quote or line break (quotes doubled, RFC
+/// 4180); a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet opening the
+/// export does not run a customer's text as a formula.
+pub fn csv_field(out: &mut String, value: &str) {
+    let guarded;
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        guarded = format!("'{value}");
+        guarded.as_str()
+    } else {
+        value
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// One CSV line of `fields`.
+pub fn csv_line(out: &mut String, fields: &[&str]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push_str("\r\n");
+}
+
+fn attachment(name: &str) -> ContentDisposition {
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(name.to_string())],
+    }
+}
+
+fn csv_response(
+    name: &str,
+    body: impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(attachment(name))
+        .streaming(body)
+}
+
+fn chunk_error(e: impl std::fmt::Display) -> actix_web::Error {
+    // The status line is gone once streaming began; the client sees a cut-off body.
+    tracing::error!(error = %e, "export failed mid-stream");
+    actix_web::error::ErrorInternalServerError("export failed")
+}
+
+const ISSUE_HEADER: &[&str] = &[
+    "id",
+    "reported_at",
+    "category",
+    "subcategory",
+    "issue_type",
+    "severity",
+    "summary",
+    "detail",
+    "representative_quote",
+    "confidence",
+    "cluster_id",
+    "source",
+    "source_id",
+    "organization",
+    "url",
+    "analyzer",
+    "corrected_by",
+];
+
+/// `GET /api/export/issues`: every issue matching the filters of `GET /api/issues`, newest
+/// reports first, as CSV.
+#[utoipa::path(
+    tag = "export",
+    params(IssueExportQuery),
+    responses(
+        (status = 200, description = "CSV, one issue per row", body = String, content_type = "text/csv"),
+        (status = 400, body = crate::dto::ErrorBody),
+        (status = 401, body = crate::dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
+#[get("/api/export/issues")]
+#[tracing::instrument(skip(state))]
+pub async fn issues(
+    state: web::Data<AppState>,
+    query: web::Query<IssueExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = query.into_inner().filter(&state)?;
+    // Fail before the 200 when the database is down, not in the middle of the body.
+    drop(state.pool.get().await?);
+    struct Cursor {
+        state: web::Data<AppState>,
+        filter: issue::IssueFilter,
+        after: Option<issue::IssueCursor>,
+        started: bool,
+        done: bool,
+    }
+    let start = Cursor {
+        state,
+        filter,
+        after: None,
+        started: false,
+        done: false,
+    };
+    let body = stream::try_unfold(start, |mut c| async move {
+        if c.done {
+            return Ok(None);
+        }
+        let mut out = String::new();
+        if !c.started {
+            c.started = true;
+            csv_line(&mut out, ISSUE_HEADER);
+        }
+        let mut conn = c.state.pool.get().await.map_err(chunk_error)?;
+        let rows = issue::export_chunk(&mut conn, &c.filter, c.after, CHUNK)
+            .await
+            .map_err(chunk_error)?;
+        drop(conn);
+        c.done = (rows.len() as i64) < CHUNK;
+        if let Some(last) = rows.last() {
+            c.after = Some(issue::IssueCursor {
+                reported_at: last.ticket_created_at,
+                id: last.issue.id,
+            });
+        }
+        for r in rows {
+            let url = c.state.ticket_url(&r.source, &r.source_id);
+            let i = &r.issue;
+            csv_line(
+                &mut out,
+                &[
+                    &i.id.to_string(),
+                    &r.ticket_created_at.to_rfc3339(),
+                    &i.category,
+                    &i.subcategory,
+                    &i.issue_type,
+                    &i.severity,
+                    &i.summary,
+                    i.detail.as_deref().unwrap_or(""),
+                    i.representative_quote.as_deref().unwrap_or(""),
+                    &i.confidence
+                        .map(|c| format!("{:.2}", f64::from(c)))
+                        .unwrap_or_default(),
+                    &i.cluster_id.map(|c| c.to_string()).unwrap_or_default(),
+                    &r.source,
+                    &r.source_id,
+                    r.requester_org_name.as_deref().unwrap_or(""),
+                    url.as_deref().unwrap_or(""),
+                    &i.analyzer,
+                    i.corrected_by.as_deref().unwrap_or(""),
+                ],
+            );
+        }
+        Ok(Some((Bytes::from(out), c)))
+    });
+    Ok(csv_response("issues.csv", body))
+}
+
+const CLUSTER_HEADER: &[&str] = &[
+    "id",
+    "cluster_name",
+    "category",
+    "subcategory",
+    "issue_count",
+    "unique_customers",
+    "count_7d",
+    "count_prior_7d",
+    "trend_pct",
+    "is_emerging",
+    "is_active",
+    "pm_status",
+    "pm_notes",
+    "first_seen",
+    "last_seen",
+    "merged_into",
+];
+
+/// `GET /api/export/clusters`: every cluster matching the filters of `GET /api/clusters`, as
+/// CSV (by id; sort in the spreadsheet).
+#[utoipa::path(
+    tag = "export",
+    params(ClusterQuery),
+    responses(
+        (status = 200, description = "CSV, one cluster per row", body = String, content_type = "text/csv"),
+        (status = 400, body = crate::dto::ErrorBody),
+        (status = 401, body = crate::dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
+#[get("/api/export/clusters")]
+#[tracing::instrument(skip(state))]
+pub async fn clusters(
+    state: web::Data<AppState>,
+    query: web::Query<ClusterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    q.reject_paging()?;
+    let filter = q.filter(&state)?;
+    drop(state.pool.get().await?);
+    struct Cursor {
+        state: web::Data<AppState>,
+        filter: cluster::ClusterFilter,
+        after: Option<uuid::Uuid>,
+        started: bool,
+        done: bool,
+    }
+    let start = Cursor {
+        state,
+        filter,
+        after: None,
+        started: false,
+        done: false,
+    };
+    let body = stream::try_unfold(start, |mut c| async move {
+        if c.done {
+            return Ok(None);
+        }
+        let mut out = String::new();
+        if !c.started {
+            c.started = true;
+            csv_line(&mut out, CLUSTER_HEADER);
+        }
+        let mut conn = c.state.pool.get().await.map_err(chunk_error)?;
+        let rows = cluster::export_chunk(&mut conn, &c.filter, c.after, CHUNK)
+            .await
+            .map_err(chunk_error)?;
+        drop(conn);
+        c.done = (rows.len() as i64) < CHUNK;
+        c.after = rows.last().map(|r| r.id).or(c.after);
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.to_rfc3339()).unwrap_or_default()
+        };
+        for r in rows {
+            csv_line(
+                &mut out,
+                &[
+                    &r.id.to_string(),
+                    &r.cluster_name,
+                    &r.category,
+                    &r.subcategory,
+                    &r.issue_count.to_string(),
+                    &r.unique_customers.to_string(),
+                    &r.count_7d.to_string(),
+                    &r.count_prior_7d.to_string(),
+                    &r.trend_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                    &r.is_emerging.to_string(),
+                    &r.is_active.to_string(),
+                    &r.pm_status,
+                    r.pm_notes.as_deref().unwrap_or(""),
+                    &time(r.first_seen),
+                    &time(r.last_seen),
+                    &r.merged_into.map(|m| m.to_string()).unwrap_or_default(),
+                ],
+            );
+        }
+        Ok(Some((Bytes::from(out), c)))
+    });
+    Ok(csv_response("clusters.csv", body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed_and_formulas_are_defused() {
+        let mut out = String::new();
+        csv_line(
+            &mut out,
+            &["plain", "a,b", "say \"hi\"", "two\nlines", "=SUM(A1)", ""],
+        );
+        assert_eq!(
+            out,
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=SUM(A1),\r\n"
+        );
+    }
+}
