@@ -205,7 +205,11 @@ impl Authenticator {
 
 /// The token of an `Authorization: Bearer …` header.
 fn bearer(request: &HttpRequest) -> Option<&str> {
-    let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -230,7 +234,10 @@ pub async fn enforce<B: MessageBody>(
     let Some(required) = policy(req.method(), req.path()) else {
         return next.call(req).await;
     };
-    let Some(auth) = req.app_data::<actix_web::web::Data<Authenticator>>().cloned() else {
+    let Some(auth) = req
+        .app_data::<actix_web::web::Data<Authenticator>>()
+        .cloned()
+    else {
         tracing::error!("auth::enforce without an Authenticator in the app data");
         return Err(AuthError::Unavailable.into());
     };

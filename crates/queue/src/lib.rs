@@ -330,7 +330,8 @@ impl Queues {
                 "dead job {id} has no stored arguments"
             )));
         };
-        let bad = |e: serde_json::Error| QueueError::Push(format!("job {id} has bad arguments: {e}"));
+        let bad =
+            |e: serde_json::Error| QueueError::Push(format!("job {id} has bad arguments: {e}"));
         match queue {
             SYNC_QUEUE => {
                 self.enqueue_sync(serde_json::from_slice(&data).map_err(bad)?)

@@ -205,8 +205,10 @@ impl Application {
 /// need admin, other reads read, other writes write.
 pub fn route_scope(method: &actix_web::http::Method, path: &str) -> Option<auth::Scope> {
     use auth::Scope;
-    if matches!(path, "/health" | "/ready" | "/metrics" | "/api/openapi.json")
-        || path == "/api/docs"
+    if matches!(
+        path,
+        "/health" | "/ready" | "/metrics" | "/api/openapi.json"
+    ) || path == "/api/docs"
         || path.starts_with("/api/docs/")
     {
         return None;

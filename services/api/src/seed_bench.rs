@@ -21,7 +21,10 @@ pub const TOPICS: [&str; 8] = [
 ];
 
 pub async fn run(infra: &Infra, issues: u32, clusters: u32) -> anyhow::Result<()> {
-    anyhow::ensure!(issues > 0 && clusters > 0, "--issues and --clusters must be > 0");
+    anyhow::ensure!(
+        issues > 0 && clusters > 0,
+        "--issues and --clusters must be > 0"
+    );
     let mut conn = infra.pool.get().await?;
     let existing: i64 = {
         use db::schema::tickets;

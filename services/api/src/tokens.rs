@@ -57,15 +57,10 @@ pub async fn run(infra: &Infra, command: TokenCommand) -> anyhow::Result<()> {
                     Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
                     None => "active".into(),
                 };
-                let used = t
-                    .last_used_at
-                    .map_or("never used".into(), |u| {
-                        format!("last used {}", u.format("%Y-%m-%d %H:%M"))
-                    });
-                println!(
-                    "{}  {:<6} {:<24} {state}, {used}",
-                    t.id, t.scope, t.name
-                );
+                let used = t.last_used_at.map_or("never used".into(), |u| {
+                    format!("last used {}", u.format("%Y-%m-%d %H:%M"))
+                });
+                println!("{}  {:<6} {:<24} {state}, {used}", t.id, t.scope, t.name);
             }
         }
         TokenCommand::Revoke { id } => {

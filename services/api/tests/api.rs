@@ -4,36 +4,90 @@ use api::{Application, Settings};
 use chrono::{Duration, Utc};
 use db::models::{cluster, issue, ticket};
 use domain::{IssueType, Severity, ValidatedIssue};
-use serde_json::Value;
+use serde_json::{json, Value};
 use testkit::TestEnv;
 
 struct TestApp {
     base: String,
     client: reqwest::Client,
     env: TestEnv,
+    /// Tokens of each scope.
+    read: String,
+    write: String,
+    admin: String,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl TestApp {
+    /// GET with the read token.
     async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
+        self.call(reqwest::Method::GET, path, Some(&self.read), None)
             .await
-            .unwrap();
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            request = request.json(&b);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
         (status, body)
     }
+
+    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PATCH, path, Some(&self.write), Some(body))
+            .await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(&self.write), Some(body))
+            .await
+    }
+
+    async fn admin_get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, Some(&self.admin), None)
+            .await
+    }
+
+    async fn raw_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.read)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn token(env: &TestEnv, name: &str, scope: &str) -> String {
+    let (token, hash) = auth::generate_token().unwrap();
+    let mut conn = env.infra.pool.get().await.unwrap();
+    db::models::api_token::create(&mut conn, name, scope, &hash)
+        .await
+        .unwrap();
+    token
 }
 
 async fn spawn_app() -> TestApp {
     let env = TestEnv::new().await;
-    let settings = Settings {
-        common: env.settings(),
-        zendesk_subdomain: Some("acme".into()),
-    };
+    let mut settings = Settings::with_common(env.settings());
+    settings.zendesk_subdomain = Some("acme".into());
+    // Tests check that reads see writes at once; the cache is exercised by its own test.
+    settings.cache_ttl = std::time::Duration::ZERO;
+    let read = token(&env, "reader", "read").await;
+    let write = token(&env, "pm-alice", "write").await;
+    let admin = token(&env, "ops", "admin").await;
     let app = Application::build(&settings, env.infra.clone()).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -44,6 +98,9 @@ async fn spawn_app() -> TestApp {
         base,
         client: reqwest::Client::new(),
         env,
+        read,
+        write,
+        admin,
         _stop: stop,
     }
 }
@@ -139,9 +196,12 @@ async fn seed(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn health_reports_postgres_and_redis() {
+async fn health_is_liveness_and_ready_reports_postgres_and_redis() {
     let app = spawn_app().await;
-    let (status, body) = app.get("/health").await;
+    let (status, body) = app.call(reqwest::Method::GET, "/health", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    let (status, body) = app.call(reqwest::Method::GET, "/ready", None, None).await;
     assert_eq!(status, 200);
     assert_eq!(body["postgres"]["status"], "ok");
     assert_eq!(body["redis"]["status"], "ok");
@@ -283,4 +343,914 @@ async fn bad_input_gets_a_json_4xx_that_says_what_is_wrong() {
             "{path}: {message:?} should mention {needle:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_data_route_needs_a_token_of_the_right_scope() {
+    let app = spawn_app().await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let patch = reqwest::Method::PATCH;
+    let id = "00000000-0000-0000-0000-000000000000";
+
+    // No token, and a token nobody issued: 401 with a JSON error.
+    for path in ["/api/clusters", "/api/issues", "/api/issues/summary"] {
+        let (status, body) = app.call(get.clone(), path, None, None).await;
+        assert_eq!(status, 401, "{path}: {body}");
+        assert_eq!(body["error"], "unauthorized");
+        assert!(body["message"].as_str().unwrap().contains("Bearer"));
+        let (status, body) = app
+            .call(get.clone(), path, Some("imt_not-a-real-token"), None)
+            .await;
+        assert_eq!(status, 401, "{path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("unknown"));
+    }
+    let response = app
+        .client
+        .get(format!("{}/api/clusters", app.base))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+
+    // A read token cannot write; a write token cannot operate.
+    let writes = [
+        (
+            patch.clone(),
+            format!("/api/issues/{id}"),
+            json!({"severity": "low"}),
+        ),
+        (
+            patch.clone(),
+            format!("/api/clusters/{id}"),
+            json!({"name": "x"}),
+        ),
+        (
+            post.clone(),
+            format!("/api/clusters/{id}/merge"),
+            json!({"into": id}),
+        ),
+        (
+            post.clone(),
+            "/api/tickets".to_string(),
+            json!({"external_id": "1"}),
+        ),
+        (
+            post.clone(),
+            "/api/analyze".to_string(),
+            json!({"text": "x"}),
+        ),
+        (post.clone(), "/api/sync/trigger".to_string(), json!({})),
+    ];
+    for (method, path, body) in writes {
+        let (status, got) = app
+            .call(method.clone(), &path, Some(&app.read), Some(body))
+            .await;
+        assert_eq!(status, 403, "{method} {path}: {got}");
+        assert_eq!(got["error"], "forbidden");
+        assert!(got["message"].as_str().unwrap().contains("write"));
+    }
+    for (method, path) in [
+        (get.clone(), "/api/ops/queues"),
+        (get.clone(), "/api/ops/queues/analyze/jobs?state=dead"),
+        (post.clone(), "/api/ops/queues/analyze/jobs/x/retry"),
+    ] {
+        let (status, got) = app.call(method.clone(), path, Some(&app.write), None).await;
+        assert_eq!(status, 403, "{method} {path}: {got}");
+        assert!(got["message"].as_str().unwrap().contains("admin"));
+    }
+    // Higher scopes include lower ones.
+    let (status, _) = app
+        .call(get.clone(), "/api/clusters", Some(&app.admin), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(get.clone(), "/api/issues", Some(&app.write), None)
+        .await;
+    assert_eq!(status, 200);
+    // Health, readiness and metrics are open.
+    for path in ["/health", "/ready", "/metrics"] {
+        let (status, _) = app.call(get.clone(), path, None, None).await;
+        assert_eq!(status, 200, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_token_is_refused() {
+    let env = TestEnv::new().await;
+    let t = token(&env, "leaver", "read").await;
+    {
+        let mut conn = env.infra.pool.get().await.unwrap();
+        let row = db::models::api_token::list(&mut conn).await.unwrap()[0].clone();
+        assert!(db::models::api_token::revoke(&mut conn, row.id)
+            .await
+            .unwrap());
+    }
+    let app =
+        Application::build(&Settings::with_common(env.settings()), env.infra.clone()).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let response = reqwest::Client::new()
+        .get(format!("{base}/api/clusters"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn issues_sort_by_a_whitelisted_field() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let (_, body) = app.get("/api/issues?sort=severity:desc").await;
+    let severities: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(severities, ["critical", "high", "medium"]);
+    let (_, body) = app.get("/api/issues?sort=severity:asc").await;
+    assert_eq!(body["items"][0]["severity"], "medium");
+    let (_, body) = app.get("/api/issues?sort=reported_at:asc").await;
+    assert_eq!(body["items"][0]["ticket"]["source_id"], "1002");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn correcting_an_issue_records_who_and_moves_it_between_clusters() {
+    let app = spawn_app().await;
+    let (pto, pay) = seed(&app).await;
+    let (_, body) = app
+        .get(&format!("/api/issues?cluster_id={pto}&search=zero"))
+        .await;
+    let issue_id = body["items"][0]["id"].as_str().unwrap().to_string();
+
+    let (status, body) = app
+        .patch(
+            &format!("/api/issues/{issue_id}"),
+            json!({"category": "PAYROLL", "subcategory": "pay_runs", "severity": "critical",
+                   "issue_type": "data_issue", "cluster_id": pay}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["category"], "PAYROLL");
+    assert_eq!(body["severity"], "critical");
+    assert_eq!(body["issue_type"], "data_issue");
+    assert_eq!(body["cluster_id"], pay.to_string());
+    assert_eq!(body["corrected_by"], "pm-alice");
+
+    // Both clusters' statistics follow the move.
+    let (_, from) = app.get(&format!("/api/clusters/{pto}")).await;
+    let (_, to) = app.get(&format!("/api/clusters/{pay}")).await;
+    assert_eq!(from["cluster"]["issue_count"], 1);
+    assert_eq!(to["cluster"]["issue_count"], 2);
+
+    // The audit trail has the before and after.
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let trail = issue::corrections(&mut conn, domain::IssueId(issue_id.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].corrected_by, "pm-alice");
+    assert_eq!(trail[0].before["category"], "TIME_AND_ATTENDANCE");
+    assert_eq!(trail[0].before["cluster_id"], pto.to_string());
+    assert_eq!(trail[0].after["subcategory"], "pay_runs");
+
+    // A subcategory alone is checked against the issue's category; null unclusters.
+    let (status, body) = app
+        .patch(
+            &format!("/api/issues/{issue_id}"),
+            json!({"subcategory": "tax_questions", "cluster_id": null}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["cluster_id"], Value::Null);
+    let (_, to) = app.get(&format!("/api/clusters/{pay}")).await;
+    assert_eq!(to["cluster"]["issue_count"], 1);
+
+    let bad = [
+        (json!({}), 422, "nothing to change"),
+        (json!({"category": "PAYROLL"}), 422, "subcategory"),
+        (json!({"subcategory": "pto"}), 422, "pto"),
+        (json!({"category": "HR", "subcategory": "x"}), 422, "HR"),
+        (json!({"severity": "urgent"}), 422, "urgent"),
+        (json!({"issue_type": "rant"}), 422, "rant"),
+        (
+            json!({"cluster_id": "00000000-0000-0000-0000-000000000000"}),
+            422,
+            "no cluster",
+        ),
+        (json!({"colour": "red"}), 400, "unknown field"),
+        (json!({"severity": 3}), 400, "invalid"),
+    ];
+    for (patch, status, needle) in bad {
+        let (got, body) = app
+            .patch(&format!("/api/issues/{issue_id}"), patch.clone())
+            .await;
+        assert_eq!(got, status, "{patch}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(needle),
+            "{patch}: {message:?} should mention {needle:?}"
+        );
+    }
+    let (status, _) = app
+        .patch(
+            "/api/issues/00000000-0000-0000-0000-000000000000",
+            json!({"severity": "low"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renamed_cluster_keeps_its_name_and_the_edit_is_recorded() {
+    let app = spawn_app().await;
+    let (pto, _) = seed(&app).await;
+    let (status, body) = app
+        .patch(
+            &format!("/api/clusters/{pto}"),
+            json!({"name": "PTO accrual off after policy change", "pm_status": "acknowledged",
+                   "pm_notes": "JIRA-123"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["cluster_name"], "PTO accrual off after policy change");
+    assert_eq!(body["name_locked"], true);
+    assert_eq!(body["renamed_by"], "pm-alice");
+    assert_eq!(body["pm_status"], "acknowledged");
+    assert_eq!(body["pm_notes"], "JIRA-123");
+
+    // Notes can be cleared; the name stays locked.
+    let (_, body) = app
+        .patch(&format!("/api/clusters/{pto}"), json!({"pm_notes": null}))
+        .await;
+    assert_eq!(body["pm_notes"], Value::Null);
+    assert_eq!(body["name_locked"], true);
+
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let events = cluster::events(&mut conn, domain::ClusterId(pto))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, "updated");
+    assert_eq!(events[0].actor, "pm-alice");
+    assert_eq!(events[0].detail["pm_status"], "acknowledged");
+
+    for (patch, status, needle) in [
+        (json!({"pm_status": "done"}), 422, "done"),
+        (json!({"name": "  "}), 422, "name"),
+        (json!({"name": "x".repeat(201)}), 422, "name"),
+        (json!({}), 422, "nothing to change"),
+        (json!({"owner": "bob"}), 400, "unknown field"),
+    ] {
+        let (got, body) = app
+            .patch(&format!("/api/clusters/{pto}"), patch.clone())
+            .await;
+        assert_eq!(got, status, "{patch}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+    }
+    let (status, _) = app
+        .patch(
+            "/api/clusters/00000000-0000-0000-0000-000000000000",
+            json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_moves_the_issues_and_retires_the_source() {
+    let app = spawn_app().await;
+    let (pto, pay) = seed(&app).await;
+    let (status, body) = app
+        .post(&format!("/api/clusters/{pay}/merge"), json!({"into": pto}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["moved_issues"], 1);
+    assert_eq!(body["into"]["issue_count"], 3);
+
+    let (_, source) = app.get(&format!("/api/clusters/{pay}")).await;
+    assert_eq!(source["cluster"]["is_active"], false);
+    assert_eq!(source["cluster"]["merged_into"], pto.to_string());
+    assert_eq!(source["cluster"]["issue_count"], 0);
+    let (_, listed) = app.get("/api/clusters?is_active=true").await;
+    assert_eq!(listed["total"], 1);
+
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let away = cluster::events(&mut conn, domain::ClusterId(pay))
+        .await
+        .unwrap();
+    assert_eq!(away[0].kind, "merged_away");
+    assert_eq!(away[0].detail["into"], pto.to_string());
+    let into = cluster::events(&mut conn, domain::ClusterId(pto))
+        .await
+        .unwrap();
+    assert_eq!(into[0].kind, "merged_in");
+
+    let nobody = "00000000-0000-0000-0000-000000000000";
+    for (path, body, status, needle) in [
+        (
+            format!("/api/clusters/{pto}/merge"),
+            json!({"into": pto}),
+            422,
+            "itself",
+        ),
+        (
+            format!("/api/clusters/{pto}/merge"),
+            json!({"into": pay}),
+            422,
+            "merged into",
+        ),
+        (
+            format!("/api/clusters/{pay}/merge"),
+            json!({"into": pto}),
+            422,
+            "already",
+        ),
+        (
+            format!("/api/clusters/{pto}/merge"),
+            json!({"into": nobody}),
+            422,
+            "no cluster",
+        ),
+        (
+            format!("/api/clusters/{nobody}/merge"),
+            json!({"into": pto}),
+            404,
+            "no cluster",
+        ),
+        (
+            format!("/api/clusters/{pto}/merge"),
+            json!({"into": "x"}),
+            400,
+            "invalid",
+        ),
+        (format!("/api/clusters/{pto}/merge"), json!({}), 400, "into"),
+    ] {
+        let (got, reply) = app.post(&path, body.clone()).await;
+        assert_eq!(got, status, "{path} {body}: {reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains(needle),
+            "{reply}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_is_found_by_its_source_id_with_its_issues() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let (status, body) = app.get("/api/tickets/1003").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["source"], "zendesk");
+    assert_eq!(body["url"], "https://acme.zendesk.com/agent/tickets/1003");
+    assert_eq!(body["analyzed"], true);
+    assert_eq!(body["issues"][0]["summary"], "Pay run stuck in processing");
+    let (_, body) = app.get("/api/tickets/1004?source=zendesk").await;
+    assert_eq!(body["issues"].as_array().unwrap().len(), 0);
+    let (status, body) = app.get("/api/tickets/1003?source=fax").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("fax"));
+    let (status, _) = app.get("/api/tickets/1003?source=slack").await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get("/api/tickets/9999").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_integration_posts_a_ticket_once_however_often_it_sends_it() {
+    let app = spawn_app().await;
+    let ticket = json!({
+        "external_id": "crm-42",
+        "subject": "Payroll stuck",
+        "description": "Our payroll run is stuck in processing since this morning.",
+        "requester_email": "ana@acme.example",
+        "tags": ["payroll"],
+        "created_at": "2026-11-20T10:00:00Z"
+    });
+    let (status, body) = app.post("/api/tickets", ticket.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["source"], "api");
+    assert_eq!(body["source_id"], "crm-42");
+    assert_eq!(body["queued_for_analysis"], true);
+    let (status, again) = app.post("/api/tickets", ticket.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], body["id"]);
+    assert_eq!(again["created"], false);
+    assert_eq!(again["queued_for_analysis"], false);
+
+    let depth = app.env.infra.queues.depth("analyze").await.unwrap();
+    assert_eq!(depth.pending, 1, "queued once");
+    let (status, stored) = app.get("/api/tickets/crm-42?source=api").await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["subject"], "Payroll stuck");
+
+    let huge = "x".repeat(300 * 1024);
+    for (body, status, needle) in [
+        (json!({"external_id": "a"}), 422, "subject"),
+        (
+            json!({"external_id": " ", "subject": "s"}),
+            422,
+            "external_id",
+        ),
+        (
+            json!({"external_id": "a", "subject": "s".repeat(501)}),
+            422,
+            "subject",
+        ),
+        (
+            json!({"external_id": "a", "subject": "s", "tags": vec!["t"; 51]}),
+            422,
+            "tags",
+        ),
+        (
+            json!({"external_id": "a", "subject": "s", "created_at": "2026-11-20T10:00:00Z",
+                   "updated_at": "2026-11-19T10:00:00Z"}),
+            422,
+            "updated_at",
+        ),
+        (
+            json!({"external_id": "a", "subject": "s", "created_at": "monday"}),
+            400,
+            "invalid",
+        ),
+        (json!({"subject": "s"}), 400, "external_id"),
+        (
+            json!({"external_id": "a", "description": huge}),
+            413,
+            "larger",
+        ),
+    ] {
+        let (got, reply) = app.post("/api/tickets", body).await;
+        assert_eq!(got, status, "{reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains(needle),
+            "{reply}"
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/tickets", app.base))
+        .bearer_auth(&app.write)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(reply["error"], "bad_request");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analyze_classifies_a_text_without_storing_it() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post(
+            "/api/analyze",
+            json!({"subject": "Payroll run stuck",
+                   "text": "Our payroll run has been stuck in processing for hours and employees \
+                            will not get paid. The pay run never finishes."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["analyzer"], "offline-keywords");
+    let issues = body["issues"].as_array().unwrap();
+    assert!(!issues.is_empty(), "{body}");
+    assert_eq!(issues[0]["category"], "PAYROLL");
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    assert_eq!(
+        ticket::counts(&mut conn).await.unwrap().total,
+        0,
+        "nothing stored"
+    );
+
+    for (body, status) in [
+        (json!({"text": "   "}), 422),
+        (json!({"text": "x".repeat(50_001)}), 422),
+        (json!({"subject": "only a subject"}), 400),
+    ] {
+        let (got, reply) = app.post("/api/analyze", body).await;
+        assert_eq!(got, status, "{reply}");
+        assert!(reply["error"].is_string());
+    }
+}
+
+fn csv_rows(text: &str) -> Vec<&str> {
+    text.split("\r\n").filter(|l| !l.is_empty()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_stream_csv_with_the_list_filters() {
+    let app = spawn_app().await;
+    let (pto, _) = seed(&app).await;
+    {
+        // A summary that needs quoting.
+        let mut conn = app.env.infra.pool.get().await.unwrap();
+        diesel_update_summary(&mut conn, "PTO balance shows zero", "Says \"0\", twice").await;
+    }
+    let response = app.raw_get("/api/export/issues?severity=high,medium").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"issues.csv\""
+    );
+    let text = response.text().await.unwrap();
+    let rows = csv_rows(&text);
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(rows[0].starts_with("id,reported_at,category"));
+    assert!(text.contains("\"Says \"\"0\"\", twice\""), "{text}");
+    assert!(text.contains("https://acme.zendesk.com/agent/tickets/1001"));
+
+    let response = app
+        .raw_get("/api/export/clusters?category=TIME_AND_ATTENDANCE")
+        .await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"clusters.csv\""
+    );
+    let text = response.text().await.unwrap();
+    let rows = csv_rows(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(rows[1].starts_with(&pto.to_string()));
+
+    for (path, needle) in [
+        ("/api/export/issues?severity=urgent", "severity"),
+        ("/api/export/issues?page=2", "unknown field"),
+        ("/api/export/clusters?per_page=10", "filters only"),
+        ("/api/export/clusters?pm_status=done", "pm_status"),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+    }
+}
+
+async fn diesel_update_summary(conn: &mut db::PooledConn, from: &str, to: &str) {
+    use diesel::sql_types::Text;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("UPDATE extracted_issues SET summary = $2 WHERE summary = $1")
+        .bind::<Text, _>(from)
+        .bind::<Text, _>(to)
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_larger_than_a_chunk_arrives_whole_and_in_order() {
+    let app = spawn_app().await;
+    api::seed_bench::run(&app.env.infra, 2_345, 7)
+        .await
+        .unwrap();
+    let text = app
+        .raw_get("/api/export/issues")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows = csv_rows(&text);
+    assert_eq!(rows.len(), 2_345 + 1);
+    let ids: std::collections::HashSet<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2_345, "no row twice across chunks");
+    let reported: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').nth(1).unwrap())
+        .collect();
+    assert!(reported.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let (_, body) = app
+        .get("/api/issues?search=direct%20deposit&per_page=1")
+        .await;
+    assert!(body["total"].as_i64().unwrap() > 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_trigger_queues_a_job_and_status_reports_it() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post("/api/sync/trigger?backfill_days=30", json!({}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["queue"], "sync");
+    assert!(body["message"].as_str().unwrap().contains("30 days"));
+    let (status, body) = app.get("/api/sync/status").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["queued"], 1);
+    assert_eq!(body["last_run"], Value::Null);
+
+    {
+        let mut conn = app.env.infra.pool.get().await.unwrap();
+        let now = Utc::now();
+        db::models::sync_state::record(
+            &mut conn,
+            &db::models::sync_state::NewSyncRun {
+                source: "zendesk",
+                cursor: Some("c1"),
+                last_ticket_updated_at: now,
+                tickets_synced: 12,
+                tickets_changed: 3,
+                sync_started_at: now,
+                sync_completed_at: Some(now),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let (_, body) = app.get("/api/sync/status").await;
+    assert_eq!(body["last_run"]["tickets_synced"], 12);
+
+    for path in [
+        "/api/sync/trigger?backfill_days=0",
+        "/api/sync/trigger?backfill_days=366",
+        "/api/sync/trigger?backfill_days=-1",
+        "/api/sync/trigger?full=true",
+    ] {
+        let (status, body) = app.post(path, json!({})).await;
+        assert_eq!(status, 400, "{path}: {body}");
+    }
+}
+
+#[derive(Clone)]
+struct Nothing;
+
+/// A real worker whose handler gives up on every job, so jobs end dead the way production's do.
+async fn kill_jobs(url: String, prefix: String, shutdown: tokio::sync::oneshot::Receiver<()>) {
+    let redis = queue::connect(&url).await.unwrap();
+    let settings = queue::WorkerSettings {
+        service: "test-killer",
+        prefix,
+        queue: "analyze",
+        concurrency: 1,
+        poll_interval: std::time::Duration::from_millis(50),
+    };
+    queue::run_worker::<domain::jobs::AnalyzeTicket, _, _, _>(
+        redis,
+        settings,
+        std::sync::Arc::new(Nothing),
+        |job: domain::jobs::AnalyzeTicket,
+         _: apalis::prelude::Data<std::sync::Arc<Nothing>>,
+         _: apalis::prelude::Attempt| async move {
+            Err(apalis::prelude::AbortError::new(format!("boom for {}", job.ticket_id)).into())
+        },
+        async {
+            let _ = shutdown.await;
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_see_dead_jobs_with_their_error_and_retry_them() {
+    let app = spawn_app().await;
+    let ticket_id = domain::TicketId(uuid::Uuid::new_v4());
+    app.env
+        .infra
+        .queues
+        .enqueue_analyze(ticket_id)
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let worker = tokio::spawn(kill_jobs(
+        app.env.redis.url.clone(),
+        app.env.redis.prefix.clone(),
+        stopped,
+    ));
+    testkit::eventually("the job is dead", 20, || async {
+        let depth = app.env.infra.queues.depth("analyze").await.unwrap();
+        (depth.dead == 1).then_some(())
+    })
+    .await;
+    let _ = stop.send(());
+    worker.await.unwrap();
+
+    let (status, body) = app.admin_get("/api/ops/queues").await;
+    assert_eq!(status, 200, "{body}");
+    let queues = body.as_array().unwrap();
+    assert_eq!(queues.len(), 3);
+    let analyze = queues.iter().find(|q| q["queue"] == "analyze").unwrap();
+    assert_eq!(analyze["dead"], 1);
+    assert_eq!(analyze["pending"], 0);
+
+    let (status, body) = app
+        .admin_get("/api/ops/queues/analyze/jobs?state=dead")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let job = &body[0];
+    assert_eq!(job["state"], "dead");
+    assert!(job["error"].as_str().unwrap().contains("boom"), "{job}");
+    assert_eq!(job["args"]["ticket_id"], ticket_id.0.to_string());
+    let id = job["id"].as_str().unwrap().to_string();
+
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/ops/queues/analyze/jobs/{id}/retry"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let depth = app.env.infra.queues.depth("analyze").await.unwrap();
+    assert_eq!((depth.dead, depth.pending), (0, 1));
+    assert!(depth.oldest_pending_secs.is_some());
+
+    for (method, path, status) in [
+        (
+            reqwest::Method::GET,
+            "/api/ops/queues/analyze/jobs?state=done",
+            400,
+        ),
+        (reqwest::Method::GET, "/api/ops/queues/analyze/jobs", 400),
+        (
+            reqwest::Method::GET,
+            "/api/ops/queues/analyze/jobs?state=dead&limit=0",
+            400,
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/ops/queues/email/jobs?state=dead",
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            &format!("/api/ops/queues/analyze/jobs/{id}/retry"),
+            404,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/ops/queues/email/jobs/x/retry",
+            404,
+        ),
+    ] {
+        let (got, body) = app.call(method.clone(), path, Some(&app.admin), None).await;
+        assert_eq!(got, status, "{method} {path}: {body}");
+        assert!(body["message"].is_string());
+    }
+    let (status, body) = app
+        .admin_get("/api/ops/queues/analyze/jobs?state=failed")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_per_route_and_jobs_per_queue() {
+    let app = spawn_app().await;
+    app.env
+        .infra
+        .queues
+        .enqueue_cluster(domain::TicketId(uuid::Uuid::new_v4()))
+        .await
+        .unwrap();
+    app.get("/api/clusters").await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("http_requests_total{method=\"GET\",route=\"/api/clusters\",status=\"200\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains("queue_jobs{queue=\"cluster\",state=\"pending\"}"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_served_openapi_document_is_the_committed_one() {
+    let app = spawn_app().await;
+    let served: Value = app
+        .client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"))
+            .expect("services/api/openapi.json exists (run `make openapi`)"),
+    )
+    .unwrap();
+    assert!(
+        served == committed,
+        "services/api/openapi.json is out of date with the code: run `make openapi` and commit it"
+    );
+    for path in [
+        "/api/issues",
+        "/api/clusters/{id}/merge",
+        "/api/ops/queues",
+        "/metrics",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} is documented");
+    }
+    assert_eq!(
+        served["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let docs = app
+        .client
+        .get(format!("{}/api/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status().as_u16(), 200);
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_admits_the_dashboard_origin_only() {
+    let app = spawn_app().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/api/clusters", app.base),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+    };
+    let ok = preflight("http://localhost:3000").await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(other.status().as_u16(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cluster_list_is_cached_briefly_and_a_write_empties_the_cache() {
+    let env = TestEnv::new().await;
+    let mut settings = Settings::with_common(env.settings());
+    settings.cache_ttl = std::time::Duration::from_secs(60);
+    let read = token(&env, "reader", "read").await;
+    let write = token(&env, "pm", "write").await;
+    let app = Application::build(&settings, env.infra.clone()).unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let total = || async {
+        let body: Value = client
+            .get(format!("{base}/api/clusters"))
+            .bearer_auth(&read)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["total"].as_i64().unwrap()
+    };
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let first = cluster::create(&mut conn, "PAYROLL", "pay_runs", "one")
+        .await
+        .unwrap();
+    assert_eq!(total().await, 1);
+    cluster::create(&mut conn, "PAYROLL", "pay_runs", "two")
+        .await
+        .unwrap();
+    assert_eq!(total().await, 1, "served from the cache");
+    let response = client
+        .patch(format!("{base}/api/clusters/{}", first.id))
+        .bearer_auth(&write)
+        .json(&json!({"pm_status": "reviewing"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(total().await, 2, "the write emptied the cache");
 }

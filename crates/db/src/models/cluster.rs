@@ -517,7 +517,9 @@ pub async fn merge(
 ) -> QueryResult<Merged> {
     use diesel_async::AsyncConnection;
     if source == into {
-        return Ok(Merged::Refused("a cluster cannot be merged into itself".into()));
+        return Ok(Merged::Refused(
+            "a cluster cannot be merged into itself".into(),
+        ));
     }
     conn.transaction(async |conn| {
         // Lock both rows in a fixed order so two opposite merges cannot deadlock.

@@ -219,7 +219,8 @@ type TicketColumns = (
 
 /// The searched text of an issue; must stay identical to the index expression in
 /// migrations/2026-11-23-200000_api_tokens_corrections_audit/up.sql.
-const SEARCH_EXPR: &str = "(extracted_issues.summary || ' ' || coalesce(extracted_issues.detail, '') \
+const SEARCH_EXPR: &str =
+    "(extracted_issues.summary || ' ' || coalesce(extracted_issues.detail, '') \
      || ' ' || coalesce(extracted_issues.representative_quote, '')) ILIKE ";
 
 type IssueQuery<'a> = extracted_issues::BoxedQuery<'a, diesel::pg::Pg>;
@@ -291,7 +292,8 @@ impl IssueSort {
 }
 
 /// Severity as a number that sorts low < medium < high < critical.
-const SEVERITY_RANK: &str = "CASE extracted_issues.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 \
+const SEVERITY_RANK: &str =
+    "CASE extracted_issues.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 \
      WHEN 'medium' THEN 2 ELSE 1 END";
 
 /// One page of issues matching `filter`, newest reports first, with the total.

@@ -166,7 +166,10 @@ mod tests {
     fn sorts_come_from_the_whitelist() {
         let allowed = [("a", 1), ("b", 2)];
         assert_eq!(sort(None, &allowed, (1, true)).unwrap(), (1, true));
-        assert_eq!(sort(Some("b:asc"), &allowed, (1, true)).unwrap(), (2, false));
+        assert_eq!(
+            sort(Some("b:asc"), &allowed, (1, true)).unwrap(),
+            (2, false)
+        );
         assert_eq!(sort(Some("b"), &allowed, (1, false)).unwrap(), (2, true));
         assert!(sort(Some("c:asc"), &allowed, (1, true)).is_err());
         assert!(sort(Some("a:sideways"), &allowed, (1, true)).is_err());

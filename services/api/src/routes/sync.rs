@@ -89,11 +89,7 @@ pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let mut conn = state.pool.get().await?;
     let last = sync_state::latest(&mut conn, SourceKind::Zendesk.as_str()).await?;
     drop(conn);
-    let depth = state
-        .queues
-        .depth(SYNC_QUEUE)
-        .await
-        .map_err(queue_error)?;
+    let depth = state.queues.depth(SYNC_QUEUE).await.map_err(queue_error)?;
     Ok(HttpResponse::Ok().json(dto::SyncStatus {
         source: SourceKind::Zendesk.as_str().into(),
         last_run: last.map(|r| dto::SyncRun {
