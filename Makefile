@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean
+.PHONY: help demo stop test lint fmt build bench eval clean bench-api openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ build: ## Build every binary
 
 bench: ## Benchmarks (not written yet)
 	@echo "make bench: no benchmarks yet — they arrive with the clusterer, API and hardening issues" >&2; exit 2
+
+bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
+	@bash deploy/bench/api.sh
+
+openapi: ## Regenerate services/api/openapi.json from the code
+	cargo run --quiet -p api -- openapi > services/api/openapi.json
 
 eval: ## Quality evaluations on ../shared/data (not written yet)
 	@echo "make eval: no evaluations yet — they arrive with the analyzer and clusterer issues" >&2; exit 2

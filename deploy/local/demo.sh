@@ -75,8 +75,14 @@ RUST_LOG=warn "$BIN/ingest" import "$SAMPLE" --rebase-dates
 echo "==> Waiting for analysis and clustering"
 RUST_LOG=warn "$BIN/api" report --wait 300 --top 5
 
+# The API wants a bearer token; a read token for the dashboard and for trying it by hand.
+TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-dashboard --scope read 2>/dev/null)
+echo "$TOKEN" >"$RUN_DIR/api-token"
+
 echo
 echo "Done in $(( $(date +%s) - started ))s."
-echo "API:        http://127.0.0.1:$API_PORT  (try /api/clusters, /api/issues/summary?days=30, /health)"
+echo "API:        http://127.0.0.1:$API_PORT  (docs: /api/docs/, health: /health)"
+echo "Read token: $TOKEN  (also in $RUN_DIR/api-token)"
+echo "            curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$API_PORT/api/clusters"
 echo "Dashboard:  not built yet (frontend/ is the next issue); the API above is what it will read."
 echo "Logs:       $RUN_DIR/*.log    Stop everything: make stop"

@@ -322,6 +322,12 @@ async fn bad_input_gets_a_json_4xx_that_says_what_is_wrong() {
         ("/api/issues?colour=red", 400, "unknown field"),
         ("/api/issues?cluster_id=not-a-uuid", 400, "query"),
         ("/api/issues/summary?days=0", 400, "days"),
+        ("/api/issues/summary?days=week", 400, "query"),
+        ("/api/issues?sort=ticket_id:asc", 400, "sort"),
+        ("/api/issues?sort=severity:up", 400, "asc or desc"),
+        ("/api/issues?issue_type=rant", 400, "rant"),
+        ("/api/issues?end_date=2026-13-01", 400, "end_date"),
+        ("/api/issues?per_page=abc", 400, "query"),
         ("/api/clusters?sort=secret:asc", 400, "sort"),
         ("/api/clusters?pm_status=done", 400, "pm_status"),
         ("/api/clusters?is_active=maybe", 400, "query"),
@@ -332,7 +338,12 @@ async fn bad_input_gets_a_json_4xx_that_says_what_is_wrong() {
             "no cluster",
         ),
         ("/api/nothing-here", 404, "no route"),
+        ("/api/issues/summary?days=1&days=2", 400, "query"),
     ];
+    let long_search = format!("/api/issues?search={}", "a".repeat(201));
+    let cases = cases
+        .into_iter()
+        .chain([(long_search.as_str(), 400, "search")]);
     for (path, status, needle) in cases {
         let (got, body) = app.get(path).await;
         assert_eq!(got, status, "{path}: {body}");

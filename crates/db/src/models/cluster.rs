@@ -495,7 +495,7 @@ async fn record_event(
 #[derive(Debug, Clone, PartialEq)]
 pub enum Merged {
     Done {
-        into: ClusterRow,
+        into: Box<ClusterRow>,
         moved_issues: usize,
     },
     NoSuchSource,
@@ -585,7 +585,7 @@ pub async fn merge(
             .first(conn)
             .await?;
         Ok(Merged::Done {
-            into: into_row,
+            into: Box::new(into_row),
             moved_issues: moved,
         })
     })

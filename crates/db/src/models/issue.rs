@@ -445,7 +445,7 @@ pub struct Correction {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Corrected {
     Done {
-        issue: IssueRow,
+        issue: Box<IssueRow>,
         /// The issue's cluster before and after, when it moved.
         moved: Option<(Option<ClusterId>, Option<ClusterId>)>,
     },
@@ -541,7 +541,7 @@ pub async fn correct(
             super::cluster::recompute_stats(conn, now, Some(&touched)).await?;
         }
         Ok(Corrected::Done {
-            issue: after,
+            issue: Box::new(after),
             moved,
         })
     })

@@ -292,7 +292,7 @@ pub async fn merge(
             state.cache.clear();
             Ok(HttpResponse::Ok().json(dto::MergeResult {
                 merged: source.0,
-                into: into.into(),
+                into: (*into).into(),
                 moved_issues,
             }))
         }

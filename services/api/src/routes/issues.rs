@@ -329,7 +329,7 @@ pub async fn correct(
     match done {
         issue::Corrected::Done { issue, .. } => {
             state.cache.clear();
-            Ok(HttpResponse::Ok().json(dto::TicketIssue::from(issue)))
+            Ok(HttpResponse::Ok().json(dto::TicketIssue::from(*issue)))
         }
         issue::Corrected::NoSuchIssue => Err(ApiError::NotFound(format!("no issue {id}"))),
         issue::Corrected::NoSuchCluster => Err(ApiError::Unprocessable(
