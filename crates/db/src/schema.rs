@@ -122,8 +122,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    analysis_runs (id) {
+        id -> Uuid,
+        ticket_id -> Uuid,
+        #[max_length = 64]
+        analyzed_hash -> Bpchar,
+        #[max_length = 50]
+        analyzer -> Varchar,
+        #[max_length = 100]
+        model -> Nullable<Varchar>,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        cache_creation_input_tokens -> Int8,
+        cache_read_input_tokens -> Int8,
+        batch -> Bool,
+        cost_usd -> Nullable<Float8>,
+        issues -> Int4,
+        #[max_length = 32]
+        outcome -> Varchar,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
+diesel::joinable!(analysis_runs -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     taxonomy_subcategories,
@@ -131,4 +156,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     issue_clusters,
     extracted_issues,
     sync_state,
+    analysis_runs,
 );

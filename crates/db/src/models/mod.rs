@@ -1,5 +1,6 @@
 //! One module per entity: its row types and its queries.
 
+pub mod analysis_run;
 pub mod cluster;
 pub mod issue;
 pub mod sync_state;
