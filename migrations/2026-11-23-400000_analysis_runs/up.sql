@@ -28,3 +28,29 @@ CREATE TABLE analysis_runs (
 );
 CREATE INDEX idx_analysis_runs_ticket ON analysis_runs (ticket_id, finished_at DESC);
 CREATE INDEX idx_analysis_runs_finished ON analysis_runs (finished_at);
+
+-- Backfills sent through the Message Batches API. A row is written before the batch is created
+-- and holds its tickets, so a restarted analyzer resumes polling it, and the analyze jobs of
+-- those tickets leave them to the batch instead of paying for them twice.
+CREATE TABLE claude_batches (
+    id          UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    -- Anthropic's id (msgbatch_…); NULL while the create call is in flight
+    batch_id    VARCHAR(100) UNIQUE,
+    model       VARCHAR(100) NOT NULL,
+    -- submitting → in_progress → applied; failed when it could not be created or read
+    status      VARCHAR(20)  NOT NULL DEFAULT 'submitting',
+    error       TEXT,
+    created_at  TIMESTAMPTZ  NOT NULL DEFAULT NOW(),
+    applied_at  TIMESTAMPTZ,
+    CONSTRAINT chk_claude_batches_status CHECK (status IN ('submitting', 'in_progress', 'applied', 'failed'))
+);
+CREATE INDEX idx_claude_batches_open ON claude_batches (created_at) WHERE status IN ('submitting', 'in_progress');
+
+CREATE TABLE claude_batch_tickets (
+    batch        UUID     NOT NULL REFERENCES claude_batches (id) ON DELETE CASCADE,
+    ticket_id    UUID     NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+    -- the text sent; a ticket whose text changed since is analyzed again by its newer job
+    content_hash CHAR(64) NOT NULL,
+    PRIMARY KEY (batch, ticket_id)
+);
+CREATE INDEX idx_claude_batch_tickets_ticket ON claude_batch_tickets (ticket_id);

@@ -338,6 +338,16 @@ impl ClaudeAnalyzer {
         &self.system_prompt
     }
 
+    /// The client (the batch path calls the Message Batches endpoints through it).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The configured model id.
+    pub fn model_id(&self) -> &str {
+        &self.model
+    }
+
     /// The Messages request for one ticket (also what a batch sends per ticket).
     pub fn request_for(&self, ticket: &IncomingTicket) -> MessagesRequest {
         MessagesRequest {

@@ -146,9 +146,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claude_batches (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        batch_id -> Nullable<Varchar>,
+        #[max_length = 100]
+        model -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        applied_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    claude_batch_tickets (batch, ticket_id) {
+        batch -> Uuid,
+        ticket_id -> Uuid,
+        #[max_length = 64]
+        content_hash -> Bpchar,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
 diesel::joinable!(analysis_runs -> tickets (ticket_id));
+diesel::joinable!(claude_batch_tickets -> claude_batches (batch));
+diesel::joinable!(claude_batch_tickets -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     taxonomy_subcategories,
@@ -157,4 +183,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     extracted_issues,
     sync_state,
     analysis_runs,
+    claude_batches,
+    claude_batch_tickets,
 );

@@ -130,6 +130,11 @@ impl FakeAnthropic {
         FakeAnthropic { url, script }
     }
 
+    /// Adds `answer` to the end of the script.
+    pub fn push(&self, answer: Answer) {
+        self.script.lock().unwrap().answers.push_back(answer);
+    }
+
     /// Every request received so far, as "path body".
     pub fn received(&self) -> Vec<String> {
         self.script.lock().unwrap().received.clone()

@@ -2,7 +2,7 @@
 
 use analysis::{Analyzer, AnalyzerError};
 use apalis::prelude::{AbortError, Attempt, BoxDynError, Data};
-use db::models::{analysis_run, cluster, issue, ticket};
+use db::models::{analysis_run, claude_batch, cluster, issue, ticket};
 use domain::jobs::AnalyzeTicket;
 use domain::Taxonomy;
 use std::sync::Arc;
@@ -35,6 +35,11 @@ pub async fn handle(
     if row.is_analyzed() {
         tracing::debug!("already analyzed");
         state.queues.enqueue_cluster(job.ticket_id).await?;
+        return Ok(());
+    }
+    if claude_batch::holds(&mut conn, job.ticket_id, &row.content_hash).await? {
+        // A Message Batch is analyzing this text; its poller records the result.
+        tracing::debug!("held by a Message Batch");
         return Ok(());
     }
     let incoming = row.to_incoming();
@@ -87,7 +92,7 @@ pub async fn handle(
 }
 
 /// The usage row of a run; an analyzer that reports no usage ran locally, for free.
-fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::RunUsage {
+pub(crate) fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::RunUsage {
     let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     match usage {
         None => analysis_run::RunUsage::free(),

@@ -2,6 +2,7 @@
 //! with the configured analyzer, validates them against the taxonomy, stores them with the
 //! ticket's `analyzed_at` in one transaction and queues the ticket for clustering.
 
+pub mod batch;
 pub mod job;
 pub mod reconcile;
 
@@ -58,6 +59,9 @@ pub struct ClaudeSettings {
     /// `CLAUDE_BREAKER_FAILURES` / `CLAUDE_BREAKER_COOLDOWN_SECS`: when the offline analyzer
     /// takes over.
     pub breaker: BreakerSettings,
+    /// `CLAUDE_BATCH_THRESHOLD`, `CLAUDE_BATCH_MAX`, `CLAUDE_BATCH_POLL_SECS`: backfills
+    /// through the Message Batches API.
+    pub batch: batch::BatchSettings,
 }
 
 impl ClaudeSettings {
@@ -78,6 +82,11 @@ impl ClaudeSettings {
             breaker: BreakerSettings {
                 failures: env_or("CLAUDE_BREAKER_FAILURES", 3u32)?.max(1),
                 cooldown: Duration::from_secs(env_or("CLAUDE_BREAKER_COOLDOWN_SECS", 60u64)?),
+            },
+            batch: batch::BatchSettings {
+                threshold: env_or("CLAUDE_BATCH_THRESHOLD", 200i64)?,
+                max_tickets: env_or("CLAUDE_BATCH_MAX", 10_000i64)?.clamp(1, 100_000),
+                poll_every: Duration::from_secs(env_or("CLAUDE_BATCH_POLL_SECS", 60u64)?.max(1)),
             },
         }))
     }
@@ -103,9 +112,30 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let infra = runtime::bootstrap(&settings.common, settings.concurrency + 2).await?;
             // Read apart from `Settings` so tests and other services that build `Settings`
             // by hand are unaffected.
-            let claude = ClaudeSettings::from_env()?;
-            let analyzer = default_analyzer(&infra, claude.as_ref(), settings.concurrency)?;
-            serve(settings, infra, analyzer, runtime::shutdown_signal()).await
+            let offline = offline_analyzer(&infra);
+            let (analyzer, batcher): (Arc<dyn Analyzer>, _) = match ClaudeSettings::from_env()? {
+                None => (offline, None),
+                Some(claude) => {
+                    let primary = build_claude(&infra, &claude, settings.concurrency)?;
+                    let batcher = batch::Batcher {
+                        pool: infra.pool.clone(),
+                        queues: infra.queues.clone(),
+                        taxonomy: infra.taxonomy.clone(),
+                        claude: primary.clone(),
+                        settings: claude.batch,
+                    };
+                    let analyzer = FallbackAnalyzer::new(primary, offline, claude.breaker);
+                    (Arc::new(analyzer), Some(batcher))
+                }
+            };
+            serve_with_batches(
+                settings,
+                infra,
+                analyzer,
+                batcher,
+                runtime::shutdown_signal(),
+            )
+            .await
         }
     }
 }
@@ -130,6 +160,20 @@ pub fn default_analyzer(
         );
         return Ok(offline);
     };
+    let primary = build_claude(infra, claude, concurrency)?;
+    Ok(Arc::new(FallbackAnalyzer::new(
+        primary,
+        offline,
+        claude.breaker,
+    )))
+}
+
+/// The Claude analyzer of `claude`, with at most `concurrency` requests in flight.
+pub fn build_claude(
+    infra: &Infra,
+    claude: &ClaudeSettings,
+    concurrency: usize,
+) -> anyhow::Result<Arc<ClaudeAnalyzer>> {
     let client = anthropic::Client::new(anthropic::Config {
         api_key: claude.api_key.clone(),
         base_url: claude.base_url.clone(),
@@ -142,17 +186,12 @@ pub fn default_analyzer(
         concurrency,
     })
     .context("building the Anthropic client")?;
-    let primary = Arc::new(ClaudeAnalyzer::new(
+    tracing::info!(model = %claude.model, "using Claude");
+    Ok(Arc::new(ClaudeAnalyzer::new(
         client,
         (*infra.taxonomy).clone(),
         &claude.model,
         claude.max_tokens,
-    ));
-    tracing::info!(model = %claude.model, fallback = offline.name(), "using Claude");
-    Ok(Arc::new(FallbackAnalyzer::new(
-        primary,
-        offline,
-        claude.breaker,
     )))
 }
 
@@ -174,6 +213,17 @@ pub async fn serve(
     settings: Settings,
     infra: Infra,
     analyzer: Arc<dyn Analyzer>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with_batches(settings, infra, analyzer, None, shutdown).await
+}
+
+/// [`serve`], also running `batcher` (Message Batches for backfills) when given.
+pub async fn serve_with_batches(
+    settings: Settings,
+    infra: Infra,
+    analyzer: Arc<dyn Analyzer>,
+    batcher: Option<batch::Batcher>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     tracing::info!(
@@ -208,6 +258,8 @@ pub async fn serve(
         settings.reconcile_after,
     ));
 
+    let batches = batcher.map(|b| tokio::spawn(batch::run(b)));
+
     let redis = queue::connect(settings.common.redis_url.expose()).await?;
     let worker = queue::WorkerSettings {
         service: "analyzer",
@@ -222,6 +274,9 @@ pub async fn serve(
     .await?;
 
     reconciler.abort();
+    if let Some(batches) = batches {
+        batches.abort();
+    }
     health.stop().await?;
     tracing::info!("analyzer stopped");
     Ok(())

@@ -2,9 +2,10 @@
 //! real database.
 
 use analysis::fallback::BreakerSettings;
+use analyzer::batch::{BatchSettings, Batcher};
 use analyzer::{ClaudeSettings, Settings};
 use chrono::Utc;
-use db::models::{analysis_run, issue, ticket};
+use db::models::{analysis_run, claude_batch, issue, ticket};
 use domain::TicketId;
 use runtime::Secret;
 use serde_json::json;
@@ -24,6 +25,11 @@ fn claude_settings(fake: &FakeAnthropic, failures: u32) -> ClaudeSettings {
         breaker: BreakerSettings {
             failures,
             cooldown: Duration::from_secs(600),
+        },
+        batch: BatchSettings {
+            threshold: 2,
+            max_tickets: 100,
+            poll_every: Duration::from_secs(3600),
         },
     }
 }
@@ -250,4 +256,138 @@ async fn without_an_api_key_the_offline_analyzer_is_used() {
         analyzer::health_detail(analyzer.as_ref())["analyzer"]["status"],
         "ok"
     );
+}
+
+fn batch_object(status: &str, url: &str) -> Answer {
+    let ended = status == "ended";
+    Answer {
+        status: 200,
+        headers: vec![],
+        body: json!({
+            "id": "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d",
+            "type": "message_batch",
+            "processing_status": status,
+            "request_counts": {"processing": if ended {0} else {3}, "succeeded": if ended {2} else {0},
+                               "errored": if ended {1} else {0}, "canceled": 0, "expired": 0},
+            "ended_at": if ended { json!("2026-11-23T15:00:00Z") } else { json!(null) },
+            "created_at": "2026-11-23T14:00:00Z",
+            "expires_at": "2026-11-24T14:00:00Z",
+            "archived_at": null,
+            "cancel_initiated_at": null,
+            "results_url": if ended {
+                json!(format!("{url}/v1/messages/batches/msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d/results"))
+            } else { json!(null) }
+        })
+        .to_string(),
+    }
+}
+
+fn succeeded_line(id: TicketId, answer: &Answer) -> String {
+    let message: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    json!({"custom_id": id.0.to_string(), "result": {"type": "succeeded", "message": message}})
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backlog_over_the_threshold_goes_through_a_batch_that_a_restarted_analyzer_applies() {
+    let env = TestEnv::new().await;
+    let fake = FakeAnthropic::start(vec![], None);
+    let claude = claude_settings(&fake, 3);
+    let ids = [
+        queued_ticket(&env, "1001").await,
+        queued_ticket(&env, "1002").await,
+        queued_ticket(&env, "1003").await,
+    ];
+    let batcher = || Batcher {
+        pool: env.infra.pool.clone(),
+        queues: env.infra.queues.clone(),
+        taxonomy: env.infra.taxonomy.clone(),
+        claude: analyzer::build_claude(&env.infra, &claude, 2).unwrap(),
+        settings: claude.batch,
+    };
+
+    // Three tickets waiting, threshold two: one batch holding all three.
+    fake.push(batch_object("in_progress", &fake.url));
+    batcher()
+        .submit()
+        .await
+        .unwrap()
+        .expect("a batch was created");
+    let sent = fake.received();
+    assert!(sent[0].starts_with("/v1/messages/batches {"));
+    for id in ids {
+        assert!(sent[0].contains(&id.0.to_string()));
+    }
+    assert!(
+        !sent[0].contains("916-555-0123"),
+        "batch requests are scrubbed too"
+    );
+    assert_eq!(
+        batcher().submit().await.unwrap(),
+        None,
+        "held tickets are not sent twice"
+    );
+
+    // Their queued jobs defer to the batch: no Claude call, no issues.
+    let running = spawn_with_claude(&env, &claude);
+    eventually("the three jobs to finish", 30, || {
+        let queues = env.infra.queues.clone();
+        async move { (queues.depth("analyze").await.ok()?.done == 3).then_some(()) }
+    })
+    .await;
+    running.stop().await;
+    assert_eq!(fake.received().len(), 1);
+    let mut conn = env.infra.pool.get().await.unwrap();
+    for id in ids {
+        assert!(issue::for_ticket(&mut conn, id).await.unwrap().is_empty());
+    }
+
+    // A fresh batcher (a restarted analyzer) resumes the batch from the database.
+    fake.push(batch_object("in_progress", &fake.url));
+    assert_eq!(batcher().poll().await.unwrap(), 0);
+    let errored = json!({"custom_id": ids[2].0.to_string(), "result": {"type": "errored",
+        "error": {"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}}});
+    fake.push(batch_object("ended", &fake.url));
+    fake.push(Answer {
+        status: 200,
+        headers: vec![],
+        body: format!(
+            "{}\n{}\n{}\n",
+            succeeded_line(ids[0], &extraction("high")),
+            succeeded_line(ids[1], &extraction("catastrophic")),
+            errored
+        ),
+    });
+    assert_eq!(batcher().poll().await.unwrap(), 1);
+
+    let issues = issue::for_ticket(&mut conn, ids[0]).await.unwrap();
+    assert_eq!(issues.len(), 2);
+    assert!(issues.iter().all(|i| i.analyzer == "claude"));
+    let runs = analysis_run::for_ticket(&mut conn, ids[0]).await.unwrap();
+    assert!(runs[0].batch);
+    assert!(
+        (runs[0].cost_usd.unwrap() - 0.0011).abs() < 1e-12,
+        "half price"
+    );
+    for id in &ids[1..] {
+        assert!(issue::for_ticket(&mut conn, *id).await.unwrap().is_empty());
+        let hash = ticket::find(&mut conn, *id)
+            .await
+            .unwrap()
+            .unwrap()
+            .content_hash;
+        assert!(!claude_batch::holds(&mut conn, *id, &hash).await.unwrap());
+    }
+    let depth = env.infra.queues.depth("analyze").await.unwrap();
+    assert_eq!(
+        depth.pending, 2,
+        "the invalid and the errored ticket go one by one"
+    );
+    assert_eq!(env.infra.queues.depth("cluster").await.unwrap().pending, 1);
+    assert_eq!(
+        batcher().poll().await.unwrap(),
+        0,
+        "an applied batch is done"
+    );
+    assert_eq!(claude_batch::unfinished(&mut conn).await.unwrap().len(), 0);
 }
