@@ -327,6 +327,13 @@ async fn a_backlog_over_the_threshold_goes_through_a_batch_that_a_restarted_anal
         None,
         "held tickets are not sent twice"
     );
+    assert_eq!(
+        analyzer::reconcile::pass(&env.infra.pool, &env.infra.queues, Duration::ZERO)
+            .await
+            .unwrap(),
+        0,
+        "the reconciler leaves tickets held by a batch alone"
+    );
 
     // Their queued jobs defer to the batch: no Claude call, no issues.
     let running = spawn_with_claude(&env, &claude);
