@@ -65,32 +65,41 @@ impl Batcher {
             return Ok(None);
         }
         let mut conn = self.pool.get().await?;
-        let backlog = claude_batch::count_unbatched(&mut conn).await?;
-        if backlog <= self.settings.threshold {
+        let Some((row_id, held)) = claude_batch::open_for_backlog(
+            &mut conn,
+            self.claude.model_id(),
+            self.settings.threshold,
+            self.settings.max_tickets,
+        )
+        .await?
+        else {
             return Ok(None);
-        }
-        let pending = claude_batch::unbatched(&mut conn, self.settings.max_tickets).await?;
-        let mut held = Vec::with_capacity(pending.len());
-        let mut requests = Vec::with_capacity(pending.len());
-        for (id, hash) in pending {
-            let Some(row) = ticket::find(&mut conn, id).await? else {
+        };
+        let mut requests = Vec::with_capacity(held.len());
+        for (id, hash) in &held {
+            // Changed or deleted since: its newer job (or nothing) takes care of it, and the
+            // batch's results will not mention it.
+            let Some(row) = ticket::find(&mut conn, *id).await? else {
                 continue;
             };
-            if row.content_hash != hash {
+            if row.content_hash != *hash {
                 continue;
             }
             requests.push(BatchRequest {
                 custom_id: id.0.to_string(),
                 params: self.claude.request_for(&row.to_incoming()),
             });
-            held.push((id, hash));
         }
         if requests.is_empty() {
+            claude_batch::mark_failed(&mut conn, row_id, "every ticket changed before submission")
+                .await?;
+            drop(conn);
+            self.requeue(held.into_iter().map(|(id, _)| id).collect())
+                .await?;
             return Ok(None);
         }
-        let row_id = claude_batch::open(&mut conn, self.claude.model_id(), &held).await?;
         drop(conn);
-        tracing::info!(tickets = held.len(), backlog, "submitting a Message Batch");
+        tracing::info!(tickets = requests.len(), "submitting a Message Batch");
         match self.claude.client().create_batch(&requests).await {
             Ok(created) => {
                 let mut conn = self.pool.get().await?;

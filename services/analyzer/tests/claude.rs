@@ -35,8 +35,14 @@ fn claude_settings(fake: &FakeAnthropic, failures: u32) -> ClaudeSettings {
 }
 
 fn spawn_with_claude(env: &TestEnv, claude: &ClaudeSettings) -> Running {
+    spawn_on_port(env, claude, 0)
+}
+
+fn spawn_on_port(env: &TestEnv, claude: &ClaudeSettings, port: u16) -> Running {
+    let mut common = env.settings();
+    common.port = port;
     let settings = Settings {
-        common: env.settings(),
+        common,
         concurrency: 1,
         reconcile_every: Duration::from_secs(3600),
         reconcile_after: Duration::from_secs(3600),
@@ -397,4 +403,36 @@ async fn a_backlog_over_the_threshold_goes_through_a_batch_that_a_restarted_anal
         "an applied batch is done"
     );
     assert_eq!(claude_batch::unfinished(&mut conn).await.unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_says_why_claude_is_off_while_tickets_keep_flowing() {
+    let env = TestEnv::new().await;
+    let fake = FakeAnthropic::start(vec![Answer::spend_limit()], None);
+    let id = queued_ticket(&env, "1100").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+
+    let running = spawn_on_port(&env, &claude_settings(&fake, 3), port);
+    let issues = issues_of(&env, id).await;
+    let body: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    running.stop().await;
+
+    assert_eq!(issues[0].analyzer, "offline-keywords");
+    assert_eq!(
+        body["status"], "ok",
+        "a degraded analyzer is not an unhealthy service"
+    );
+    assert_eq!(body["analyzer"]["status"], "degraded");
+    let why = body["analyzer"]["detail"].as_str().unwrap();
+    assert!(why.contains("spend limit"), "{why}");
+    assert_eq!(fake.received().len(), 1);
 }

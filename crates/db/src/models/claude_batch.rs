@@ -71,13 +71,24 @@ pub async fn unbatched(
         .collect())
 }
 
-/// Records a batch about to be created, holding `tickets` (one transaction).
-pub async fn open(
+/// Opens a batch for the backlog when more than `threshold` tickets wait outside any open
+/// batch: records it (status `submitting`) holding up to `max` of them, oldest first, with the
+/// hash of their current text, and returns its id and tickets. One transaction under an
+/// advisory lock, so analyzer replicas checking at the same time never hold a ticket twice.
+pub async fn open_for_backlog(
     conn: &mut AsyncPgConnection,
     model: &str,
-    tickets: &[(TicketId, String)],
-) -> QueryResult<Uuid> {
+    threshold: i64,
+    max: i64,
+) -> QueryResult<Option<(Uuid, Vec<(TicketId, String)>)>> {
     conn.transaction(async |conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7242872)")
+            .execute(conn)
+            .await?;
+        if count_unbatched(conn).await? <= threshold {
+            return Ok(None);
+        }
+        let tickets = unbatched(conn, max).await?;
         let id: Uuid = diesel::insert_into(claude_batches::table)
             .values(claude_batches::model.eq(model))
             .returning(claude_batches::id)
@@ -97,7 +108,7 @@ pub async fn open(
             .values(&rows)
             .execute(conn)
             .await?;
-        Ok(id)
+        Ok(Some((id, tickets)))
     })
     .await
 }
