@@ -145,6 +145,45 @@ diesel::table! {
 }
 
 diesel::table! {
+    analysis_runs (id) {
+        id -> Uuid,
+        ticket_id -> Uuid,
+        #[max_length = 64]
+        analyzed_hash -> Bpchar,
+        #[max_length = 50]
+        analyzer -> Varchar,
+        #[max_length = 100]
+        model -> Nullable<Varchar>,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        cache_creation_input_tokens -> Int8,
+        cache_read_input_tokens -> Int8,
+        batch -> Bool,
+        cost_usd -> Nullable<Float8>,
+        issues -> Int4,
+        #[max_length = 32]
+        outcome -> Varchar,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    claude_batches (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        batch_id -> Nullable<Varchar>,
+        #[max_length = 100]
+        model -> Varchar,
+        #[max_length = 20]
+        status -> Varchar,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        applied_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     issue_corrections (id) {
         id -> Int8,
         issue_id -> Uuid,
@@ -170,10 +209,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claude_batch_tickets (batch, ticket_id) {
+        batch -> Uuid,
+        ticket_id -> Uuid,
+        #[max_length = 64]
+        content_hash -> Bpchar,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(issue_corrections -> tickets (ticket_id));
 diesel::joinable!(cluster_events -> issue_clusters (cluster_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
+diesel::joinable!(analysis_runs -> tickets (ticket_id));
+diesel::joinable!(claude_batch_tickets -> claude_batches (batch));
+diesel::joinable!(claude_batch_tickets -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     taxonomy_subcategories,
@@ -184,4 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     issue_corrections,
     cluster_events,
+    analysis_runs,
+    claude_batches,
+    claude_batch_tickets,
 );

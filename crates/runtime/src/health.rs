@@ -11,6 +11,16 @@ pub struct HealthState {
     pub queues: queue::Queues,
 }
 
+/// Extra service-specific detail merged into the `/health` body (e.g. the analyzer in use and
+/// why Claude is off). It informs operators; it does not make the service unhealthy.
+pub type Detail = std::sync::Arc<dyn Fn() -> serde_json::Value + Send + Sync>;
+
+#[derive(Clone)]
+struct Served {
+    state: HealthState,
+    detail: Option<Detail>,
+}
+
 /// Checks PostgreSQL and Redis: 200 with `"status": "ok"` when both answer, 503 with the
 /// failing part otherwise.
 pub async fn check(pool: &db::Pool, queues: &queue::Queues) -> (bool, serde_json::Value) {
@@ -32,9 +42,15 @@ pub async fn check(pool: &db::Pool, queues: &queue::Queues) -> (bool, serde_json
 }
 
 #[get("/health")]
-async fn health(state: web::Data<HealthState>) -> HttpResponse {
+async fn health(served: web::Data<Served>) -> HttpResponse {
+    let state = &served.state;
     let (ok, mut body) = check(&state.pool, &state.queues).await;
     body["service"] = json!(state.service);
+    if let (Some(detail), Some(fields)) = (&served.detail, body.as_object_mut()) {
+        if let serde_json::Value::Object(extra) = detail() {
+            fields.extend(extra);
+        }
+    }
     if ok {
         HttpResponse::Ok().json(body)
     } else {
@@ -49,9 +65,20 @@ pub fn serve(
     host: &str,
     port: u16,
 ) -> std::io::Result<(std::net::SocketAddr, actix_web::dev::Server)> {
+    serve_with_detail(state, None, host, port)
+}
+
+/// [`serve`], adding `detail()`'s fields to every `/health` body.
+pub fn serve_with_detail(
+    state: HealthState,
+    detail: Option<Detail>,
+    host: &str,
+    port: u16,
+) -> std::io::Result<(std::net::SocketAddr, actix_web::dev::Server)> {
+    let served = Served { state, detail };
     let server = HttpServer::new(move || {
         App::new()
-            .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(served.clone()))
             .service(health)
     })
     .workers(1)
@@ -78,8 +105,18 @@ impl Running {
 
 /// Binds and starts the health server of `state.service` in the background.
 pub fn spawn(state: HealthState, host: &str, port: u16) -> std::io::Result<Running> {
+    spawn_with_detail(state, None, host, port)
+}
+
+/// [`spawn`] with service-specific detail in the body (see [`Detail`]).
+pub fn spawn_with_detail(
+    state: HealthState,
+    detail: Option<Detail>,
+    host: &str,
+    port: u16,
+) -> std::io::Result<Running> {
     let service = state.service;
-    let (addr, server) = serve(state, host, port)?;
+    let (addr, server) = serve_with_detail(state, detail, host, port)?;
     tracing::info!(%addr, service, "health endpoint listening");
     Ok(Running {
         handle: server.handle(),

@@ -5,6 +5,8 @@
 //! `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`) names the server
 //! to create databases on; `TEST_REDIS_URL` (default `redis://127.0.0.1:6379`) the Redis.
 
+pub mod fake_anthropic;
+
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::{IncomingTicket, SourceKind, Taxonomy};

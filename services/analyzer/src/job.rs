@@ -2,7 +2,7 @@
 
 use analysis::{Analyzer, AnalyzerError};
 use apalis::prelude::{AbortError, Attempt, BoxDynError, Data};
-use db::models::{cluster, issue, ticket};
+use db::models::{analysis_run, claude_batch, cluster, issue, ticket};
 use domain::jobs::AnalyzeTicket;
 use domain::Taxonomy;
 use std::sync::Arc;
@@ -37,30 +37,40 @@ pub async fn handle(
         state.queues.enqueue_cluster(job.ticket_id).await?;
         return Ok(());
     }
+    if claude_batch::holds(&mut conn, job.ticket_id, &row.content_hash).await? {
+        // A Message Batch is analyzing this text; its poller records the result.
+        tracing::debug!("held by a Message Batch");
+        return Ok(());
+    }
     let incoming = row.to_incoming();
     // Release the connection while the (possibly slow, remote) analyzer works.
     drop(conn);
 
-    let outcome = state.analyzer.analyze(&incoming).await.and_then(|outcome| {
-        outcome
+    let started_at = chrono::Utc::now();
+    let analyzed = state.analyzer.analyze_run(&incoming).await.and_then(|run| {
+        let issues = run
+            .outcome
             .validate(&state.taxonomy)
-            .map_err(|e| AnalyzerError::InvalidOutput(e.to_string()))
+            .map_err(|e| AnalyzerError::InvalidOutput(e.to_string()))?;
+        Ok((run, issues))
     });
-    let issues = match outcome {
-        Ok(issues) => issues,
+    let (run, issues) = match analyzed {
+        Ok(analyzed) => analyzed,
         Err(e) => return Err(fail(&state, job, e, attempt.current()).await),
     };
 
     let mut conn = state.pool.get().await?;
-    let recorded = issue::record_analysis(
+    let recorded = issue::record_analysis_with_run(
         &mut conn,
         job.ticket_id,
         &row.content_hash,
         &issues,
         issue::Provenance {
-            analyzer: state.analyzer.name(),
-            model: state.analyzer.model(),
+            analyzer: &run.analyzer,
+            model: run.model.as_deref(),
         },
+        run_usage(run.usage),
+        started_at,
     )
     .await?;
     match recorded {
@@ -68,7 +78,7 @@ pub async fn handle(
             issues,
             touched_clusters,
         } => {
-            tracing::info!(issues, "ticket analyzed");
+            tracing::info!(issues, analyzer = %run.analyzer, "ticket analyzed");
             cluster::recompute_stats(&mut conn, chrono::Utc::now(), Some(&touched_clusters))
                 .await?;
             state.queues.enqueue_cluster(job.ticket_id).await?;
@@ -79,6 +89,22 @@ pub async fn handle(
         issue::Recorded::Missing => tracing::info!("ticket deleted during analysis"),
     }
     Ok(())
+}
+
+/// The usage row of a run; an analyzer that reports no usage ran locally, for free.
+pub(crate) fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::RunUsage {
+    let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    match usage {
+        None => analysis_run::RunUsage::free(),
+        Some(u) => analysis_run::RunUsage {
+            input_tokens: tokens(u.input_tokens),
+            output_tokens: tokens(u.output_tokens),
+            cache_creation_input_tokens: tokens(u.cache_creation_input_tokens),
+            cache_read_input_tokens: tokens(u.cache_read_input_tokens),
+            batch: u.batch,
+            cost_usd: u.cost_usd,
+        },
+    }
 }
 
 /// Turns an analyzer failure into the job's error: retried while it may pass, dead (and

@@ -1,8 +1,9 @@
 //! Extracted issues: written per ticket in one transaction by the analyzer, assigned to clusters
 //! by the clusterer, listed and aggregated for the API.
 
+use super::analysis_run::{NewRun, RunUsage};
 use super::{like_pattern, Page, Paged};
-use crate::schema::{extracted_issues, tickets};
+use crate::schema::{analysis_runs, extracted_issues, tickets};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -80,13 +81,38 @@ pub enum Recorded {
 
 /// Replaces the ticket's issues with `issues` and marks the text with hash `analyzed_hash` as
 /// analyzed — all in one transaction, so a ticket is never half-analyzed. Running it twice with
-/// the same input leaves the same state.
+/// the same input leaves the same state. The run is recorded as free and started now (see
+/// [`record_analysis_with_run`] for analyzers that report usage).
 pub async fn record_analysis(
     conn: &mut AsyncPgConnection,
     ticket_id: TicketId,
     analyzed_hash: &str,
     issues: &[ValidatedIssue],
     provenance: Provenance<'_>,
+) -> QueryResult<Recorded> {
+    record_analysis_with_run(
+        conn,
+        ticket_id,
+        analyzed_hash,
+        issues,
+        provenance,
+        RunUsage::free(),
+        Utc::now(),
+    )
+    .await
+}
+
+/// [`record_analysis`], also recording the run's token usage and cost (an `analysis_runs` row)
+/// in the same transaction: a stored analysis always has its cost, and a failed one never
+/// counts. A delivery of the same job twice records two runs, as both were paid for.
+pub async fn record_analysis_with_run(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+    analyzed_hash: &str,
+    issues: &[ValidatedIssue],
+    provenance: Provenance<'_>,
+    usage: RunUsage,
+    started_at: DateTime<Utc>,
 ) -> QueryResult<Recorded> {
     conn.transaction(async |conn| {
         let current: Option<String> = tickets::table
@@ -132,6 +158,28 @@ pub async fn record_analysis(
                 tickets::analyzed_at.eq(diesel::dsl::now),
                 tickets::analyzed_hash.eq(analyzed_hash),
             ))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(analysis_runs::table)
+            .values(&NewRun {
+                ticket_id: ticket_id.0,
+                analyzed_hash,
+                analyzer: provenance.analyzer,
+                model: provenance.model,
+                input_tokens: usage.input_tokens,
+                output_tokens: usage.output_tokens,
+                cache_creation_input_tokens: usage.cache_creation_input_tokens,
+                cache_read_input_tokens: usage.cache_read_input_tokens,
+                batch: usage.batch,
+                cost_usd: usage.cost_usd,
+                issues: rows.len() as i32,
+                outcome: if rows.is_empty() {
+                    "no_product_issue"
+                } else {
+                    "issues"
+                },
+                started_at,
+            })
             .execute(conn)
             .await?;
         let mut touched: Vec<ClusterId> =

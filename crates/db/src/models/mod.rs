@@ -1,6 +1,8 @@
 //! One module per entity: its row types and its queries.
 
+pub mod analysis_run;
 pub mod api_token;
+pub mod claude_batch;
 pub mod cluster;
 pub mod issue;
 pub mod sync_state;

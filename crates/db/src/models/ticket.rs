@@ -174,16 +174,24 @@ pub async fn find_by_source(
 }
 
 /// Tickets whose current text has not been analyzed and that were synced before `before`:
-/// the ones a lost job left behind, for the reconciler to enqueue again.
+/// the ones a lost job left behind, for the reconciler to enqueue again. Tickets an open
+/// Message Batch holds are not lost (a batch may take hours) and are left out.
 pub async fn pending_analysis(
     conn: &mut AsyncPgConnection,
     before: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<TicketId>> {
+    use crate::schema::{claude_batch_tickets, claude_batches};
+    let held_by_a_batch = claude_batch_tickets::table
+        .inner_join(claude_batches::table)
+        .filter(claude_batch_tickets::ticket_id.eq(tickets::id))
+        .filter(claude_batch_tickets::content_hash.eq(tickets::content_hash))
+        .filter(claude_batches::status.eq_any(["submitting", "in_progress"]));
     let ids: Vec<Uuid> = tickets::table
         .filter(tickets::analyzed_hash.is_distinct_from(tickets::content_hash.nullable()))
         .filter(tickets::analysis_failed_at.is_null())
         .filter(tickets::synced_at.lt(before))
+        .filter(diesel::dsl::not(diesel::dsl::exists(held_by_a_batch)))
         .order(tickets::synced_at.asc())
         .limit(limit)
         .select(tickets::id)

@@ -1,0 +1,3 @@
+DROP TABLE claude_batch_tickets;
+DROP TABLE claude_batches;
+DROP TABLE analysis_runs;
