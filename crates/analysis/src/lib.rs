@@ -1,9 +1,12 @@
 //! The analyzers: what turns a ticket into product issues.
 //!
 //! [`Analyzer`] is the seam: the analyzer service holds a `dyn Analyzer` and never knows which
-//! one it has. [`offline::KeywordAnalyzer`] is the embedded default (no API key, no network);
-//! the Claude and embedding analyzers implement the same trait.
+//! one it has. Offline (no API key, no network) there are two: [`embedding::EmbeddingAnalyzer`],
+//! the default when the embedding model's files are present, and [`offline::KeywordAnalyzer`],
+//! the keyword baseline used when they are not. The Claude analyzer implements the same trait.
 
+pub mod classifier;
+pub mod embedding;
 pub mod offline;
 
 use domain::{AnalysisOutcome, IncomingTicket};
@@ -40,4 +43,17 @@ pub trait Analyzer: Send + Sync + 'static {
         &'a self,
         ticket: &'a IncomingTicket,
     ) -> BoxFuture<'a, Result<AnalysisOutcome, AnalyzerError>>;
+}
+
+/// Runs CPU-bound work (a model's forward pass) from async code. On a multi-thread runtime
+/// (the services') tokio is told, so its other tasks move to another worker meanwhile; on a
+/// current-thread runtime it simply runs.
+pub fn cpu_bound<T>(f: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
 }

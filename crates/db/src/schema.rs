@@ -104,6 +104,9 @@ diesel::table! {
         #[max_length = 100]
         model -> Nullable<Varchar>,
         extracted_at -> Timestamptz,
+        embedding -> Nullable<Array<Float4>>,
+        #[max_length = 100]
+        embedding_model -> Nullable<Varchar>,
     }
 }
 

@@ -5,7 +5,7 @@
 pub mod job;
 pub mod reconcile;
 
-use analysis::{offline::KeywordAnalyzer, Analyzer};
+use analysis::{embedding::EmbeddingAnalyzer, offline::KeywordAnalyzer, Analyzer};
 use domain::jobs::ANALYZE_QUEUE;
 use runtime::{health, settings::env_or, CommonCommand, CommonSettings, Infra};
 use std::sync::Arc;
@@ -58,9 +58,32 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-/// The analyzer to use: the offline analyzer until the Claude analyzer exists.
+/// The analyzer to use: the embedding analyzer when the model's files are present (`make
+/// model`, or `EMBEDDING_MODEL_DIR`), otherwise the keyword analyzer, with a warning.
 pub fn default_analyzer(infra: &Infra) -> Arc<dyn Analyzer> {
-    Arc::new(KeywordAnalyzer::new((*infra.taxonomy).clone()))
+    let built = embed::shared()
+        .map_err(|e| e.to_string())
+        .and_then(|embedder| {
+            EmbeddingAnalyzer::new(embedder, &infra.taxonomy).map_err(|e| e.to_string())
+        });
+    match built {
+        Ok(analyzer) => Arc::new(analyzer),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "embedding model unavailable: using the keyword analyzer, which finds fewer \
+                 issues and places them less precisely; run `make model` or set {}",
+                embed::MODEL_DIR_ENV
+            );
+            Arc::new(KeywordAnalyzer::new((*infra.taxonomy).clone()))
+        }
+    }
+}
+
+/// The embedder for the issues' stored embeddings, whichever analyzer found them; `None`
+/// (issues stored without embeddings) when the model's files are absent.
+pub fn issue_embedder() -> Option<Arc<embed::Embedder>> {
+    embed::shared().ok()
 }
 
 /// Runs the worker, the reconciler and the health server until `shutdown` resolves; then the
@@ -81,6 +104,7 @@ pub async fn serve(
         queues: infra.queues.clone(),
         taxonomy: infra.taxonomy.clone(),
         analyzer,
+        embedder: issue_embedder(),
     });
 
     let health = health::spawn(
