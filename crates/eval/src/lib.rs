@@ -177,13 +177,15 @@ pub fn set_prf<T: Ord>(predicted: &[BTreeSet<T>], truth: &[BTreeSet<T>]) -> (f64
     (precision, recall, f1)
 }
 
-/// The bundled demo tickets and their labelled (category, subcategory) pairs.
-pub fn sample_tickets() -> anyhow::Result<Vec<(domain::IncomingTicket, BTreeSet<(String, String)>)>>
-{
+/// A ticket's labelled (category, subcategory) pairs.
+pub type Labels = BTreeSet<(String, String)>;
+
+/// The bundled demo tickets and their labels.
+pub fn sample_tickets() -> anyhow::Result<Vec<(domain::IncomingTicket, Labels)>> {
     let dir = repo_root().join("services/ingest/data");
     let tickets = std::fs::read_to_string(dir.join("sample_tickets.jsonl"))?;
     let labels = std::fs::read_to_string(dir.join("sample_tickets.labels.jsonl"))?;
-    let mut truth: BTreeMap<i64, BTreeSet<(String, String)>> = BTreeMap::new();
+    let mut truth: BTreeMap<i64, Labels> = BTreeMap::new();
     for line in labels.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line)?;
         let id = v["id"].as_i64().context("label without id")?;
