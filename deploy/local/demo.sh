@@ -42,6 +42,8 @@ fi
 started=$(date +%s)
 echo "==> Building the services"
 cargo build --bins --quiet
+# The offline analyzer's embedding model; without it the analyzer falls back to keywords.
+bash "$(dirname "$0")/fetch-model.sh" || echo "could not fetch the embedding model: the analyzer will use the keyword analyzer" >&2
 
 bash deploy/local/stop.sh --quiet
 mkdir -p "$RUN_DIR"

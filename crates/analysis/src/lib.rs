@@ -1,12 +1,15 @@
 //! The analyzers: what turns a ticket into product issues.
 //!
 //! [`Analyzer`] is the seam: the analyzer service holds a `dyn Analyzer` and never knows which
-//! one it has. [`offline::KeywordAnalyzer`] is the embedded default (no API key, no network);
-//! the Claude and embedding analyzers implement the same trait. [`fallback::FallbackAnalyzer`]
-//! puts Claude first and an offline analyzer behind it. [`pii::scrub`] cleans text before it
-//! leaves the process.
+//! one it has. Offline (no API key, no network) there are two: [`embedding::EmbeddingAnalyzer`],
+//! the default when the embedding model's files are present, and [`offline::KeywordAnalyzer`],
+//! the keyword baseline used when they are not. [`claude::ClaudeAnalyzer`] calls Claude, and
+//! [`fallback::FallbackAnalyzer`] puts Claude first with an offline analyzer behind it.
+//! [`pii::scrub`] cleans text before it leaves the process.
 
+pub mod classifier;
 pub mod claude;
+pub mod embedding;
 pub mod fallback;
 pub mod offline;
 pub mod pii;
@@ -93,4 +96,17 @@ pub struct TokenUsage {
     pub batch: bool,
     /// `None` when the model's price is unknown.
     pub cost_usd: Option<f64>,
+}
+
+/// Runs CPU-bound work (a model's forward pass) from async code. On a multi-thread runtime
+/// (the services') tokio is told, so its other tasks move to another worker meanwhile; on a
+/// current-thread runtime it simply runs.
+pub fn cpu_bound<T>(f: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
 }

@@ -22,7 +22,7 @@ const SECOND_ISSUE_SHARE: f64 = 0.5;
 const SUBJECT_WEIGHT: f64 = 1.5;
 
 /// Phrases of tickets that are about the account, not the product.
-const NOT_PRODUCT_CUES: &[(&str, &str)] = &[
+pub(crate) const NOT_PRODUCT_CUES: &[(&str, &str)] = &[
     ("invoice", "Billing inquiry"),
     ("billing", "Billing inquiry"),
     ("refund", "Billing inquiry"),
@@ -40,7 +40,7 @@ const NOT_PRODUCT_CUES: &[(&str, &str)] = &[
     ("primary contact", "Account administration"),
 ];
 
-const FEATURE_CUES: &[&str] = &[
+pub(crate) const FEATURE_CUES: &[&str] = &[
     "feature request",
     "would be great",
     "would be nice",
@@ -55,7 +55,7 @@ const FEATURE_CUES: &[&str] = &[
     "ability to",
     "option to",
 ];
-const CONFUSION_CUES: &[&str] = &[
+pub(crate) const CONFUSION_CUES: &[&str] = &[
     "how do i",
     "how do we",
     "how can i",
@@ -69,7 +69,7 @@ const CONFUSION_CUES: &[&str] = &[
     "doesn't make sense",
     "does not make sense",
 ];
-const DOCS_CUES: &[&str] = &[
+pub(crate) const DOCS_CUES: &[&str] = &[
     "documentation",
     "help article",
     "help center",
@@ -80,7 +80,7 @@ const DOCS_CUES: &[&str] = &[
     "no instructions",
     "guide",
 ];
-const DATA_CUES: &[&str] = &[
+pub(crate) const DATA_CUES: &[&str] = &[
     "sync",
     "import",
     "export",
@@ -93,7 +93,7 @@ const DATA_CUES: &[&str] = &[
     "mismatch",
     "out of sync",
 ];
-const FRICTION_CUES: &[&str] = &[
+pub(crate) const FRICTION_CUES: &[&str] = &[
     "takes forever",
     "too many clicks",
     "tedious",
@@ -106,7 +106,7 @@ const FRICTION_CUES: &[&str] = &[
     "painful",
     "workaround",
 ];
-const CRITICAL_CUES: &[&str] = &[
+pub(crate) const CRITICAL_CUES: &[&str] = &[
     "not paid",
     "haven't been paid",
     "didn't get paid",
@@ -133,7 +133,7 @@ const CRITICAL_CUES: &[&str] = &[
     "entire company",
     "all employees",
 ];
-const HIGH_CUES: &[&str] = &[
+pub(crate) const HIGH_CUES: &[&str] = &[
     "can't",
     "cannot",
     "unable",
@@ -151,7 +151,7 @@ const HIGH_CUES: &[&str] = &[
     "keeps crashing",
     "crash",
 ];
-const LOW_CUES: &[&str] = &[
+pub(crate) const LOW_CUES: &[&str] = &[
     "minor",
     "cosmetic",
     "not a big deal",
@@ -175,13 +175,7 @@ impl KeywordAnalyzer {
 
     /// The analysis, synchronously (it does no I/O).
     pub fn extract(&self, ticket: &IncomingTicket) -> AnalysisOutcome {
-        let subject = ticket.subject.clone().unwrap_or_default();
-        let body = ticket
-            .description
-            .clone()
-            .filter(|d| !d.trim().is_empty())
-            .or_else(|| ticket.public_comments.clone())
-            .unwrap_or_default();
+        let (subject, body) = customer_text(ticket);
         let sentences = sentences(&format!("{subject}.\n{body}"));
         let subject_lower = normalize(&subject);
 
@@ -309,13 +303,27 @@ struct Candidate {
     supporting: Vec<usize>,
 }
 
-struct Sentence {
-    original: String,
-    normalized: String,
+pub(crate) struct Sentence {
+    pub(crate) original: String,
+    pub(crate) normalized: String,
+}
+
+/// The customer's own words: the subject and the description (or, without a description, the
+/// public comments). Agent replies and internal notes are left out: agents use the product's
+/// vocabulary for unrelated suggestions.
+pub(crate) fn customer_text(ticket: &IncomingTicket) -> (String, String) {
+    let subject = ticket.subject.clone().unwrap_or_default();
+    let body = ticket
+        .description
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+        .or_else(|| ticket.public_comments.clone())
+        .unwrap_or_default();
+    (subject, body)
 }
 
 /// Splits text into sentences, dropping greetings, sign-offs and signature lines.
-fn sentences(text: &str) -> Vec<Sentence> {
+pub(crate) fn sentences(text: &str) -> Vec<Sentence> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut start = 0;
@@ -376,7 +384,7 @@ fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
 /// Lower case, with every run of non-word characters (except those inside terms like "w-2",
 /// "401(k)" and "wi-fi") collapsed to one space and a space at both ends, so phrases match on
 /// word boundaries with a plain substring search.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     for c in text.chars().flat_map(char::to_lowercase) {
@@ -392,7 +400,7 @@ fn normalize(text: &str) -> String {
     out
 }
 
-fn contains_phrase(normalized: &str, phrase: &str) -> bool {
+pub(crate) fn contains_phrase(normalized: &str, phrase: &str) -> bool {
     normalized.contains(&format!(" {} ", phrase.to_lowercase()))
 }
 
@@ -406,11 +414,11 @@ fn weighted_hits(normalized: &str, keywords: &[String]) -> f64 {
         .sum()
 }
 
-fn any_cue(text: &str, cues: &[&str]) -> bool {
+pub(crate) fn any_cue(text: &str, cues: &[&str]) -> bool {
     cues.iter().any(|c| contains_phrase(text, c))
 }
 
-fn issue_type(text: &str) -> IssueType {
+pub(crate) fn issue_type(text: &str) -> IssueType {
     if any_cue(text, FEATURE_CUES) {
         IssueType::FeatureRequest
     } else if any_cue(text, DOCS_CUES) {
@@ -426,7 +434,7 @@ fn issue_type(text: &str) -> IssueType {
     }
 }
 
-fn severity(own: &str, whole: &str) -> Severity {
+pub(crate) fn severity(own: &str, whole: &str) -> Severity {
     if any_cue(own, LOW_CUES) {
         Severity::Low
     } else if any_cue(own, CRITICAL_CUES) || any_cue(whole, &["urgent", "asap", "penalty"]) {

@@ -111,6 +111,9 @@ diesel::table! {
         #[max_length = 100]
         corrected_by -> Nullable<Varchar>,
         corrected_at -> Nullable<Timestamptz>,
+        embedding -> Nullable<Array<Float4>>,
+        #[max_length = 100]
+        embedding_model -> Nullable<Varchar>,
     }
 }
 

@@ -218,6 +218,70 @@ async fn upserting_the_same_ticket_twice_stores_one_row_and_reports_no_change() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn issue_embeddings_are_stored_with_the_issues_and_read_back_by_id() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let t = testkit::ticket("8", "PTO", "PTO balance wrong", Utc::now());
+    let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+    let hash = t.content_hash();
+    let issues = [
+        issue("pto", Severity::High, "PTO balance wrong"),
+        issue("punch_in_out", Severity::Low, "Punch late"),
+    ];
+    let vectors = vec![vec![0.6, 0.8, 0.0], vec![0.0, -1.0, 0.0]];
+
+    let too_few = issue::Embeddings {
+        model: "test-model",
+        vectors: &vectors[..1],
+    };
+    issue::record_analysis_with_embeddings(&mut conn, id, &hash, &issues, Some(too_few), OFFLINE)
+        .await
+        .expect_err("one embedding for two issues is refused");
+    assert!(issue::for_ticket(&mut conn, id).await.unwrap().is_empty());
+
+    let embeddings = issue::Embeddings {
+        model: "test-model",
+        vectors: &vectors,
+    };
+    issue::record_analysis_with_embeddings(
+        &mut conn,
+        id,
+        &hash,
+        &issues,
+        Some(embeddings),
+        OFFLINE,
+    )
+    .await
+    .unwrap();
+    let rows = issue::for_ticket(&mut conn, id).await.unwrap();
+    let ids: Vec<_> = rows.iter().map(|r| r.issue_id()).collect();
+    let mut stored = issue::embeddings(&mut conn, &ids).await.unwrap();
+    stored.sort_by_key(|(issue_id, _, _)| ids.iter().position(|i| i == issue_id));
+    let by_summary: Vec<(&str, &str, &[f32])> = stored
+        .iter()
+        .map(|(issue_id, model, v)| {
+            let row = rows.iter().find(|r| r.issue_id() == *issue_id).unwrap();
+            (row.summary.as_str(), model.as_str(), v.as_slice())
+        })
+        .collect();
+    assert!(by_summary.contains(&("PTO balance wrong", "test-model", &[0.6, 0.8, 0.0][..])));
+    assert!(by_summary.contains(&("Punch late", "test-model", &[0.0, -1.0, 0.0][..])));
+
+    // Recorded without embeddings (no model on this machine): the issues have none.
+    issue::record_analysis(&mut conn, id, &hash, &issues, OFFLINE)
+        .await
+        .unwrap();
+    let ids: Vec<_> = issue::for_ticket(&mut conn, id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.issue_id())
+        .collect();
+    assert!(issue::embeddings(&mut conn, &ids).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn recording_an_analysis_replaces_the_issues_and_ignores_stale_text() {
     let db = TestDb::migrated().await;
     let pool = db.pool(1);

@@ -169,6 +169,10 @@ pub struct Subcategory {
     /// Words or phrases that suggest this subcategory (offline analyzer).
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Short example sentences of customers describing a problem of this subcategory: the
+    /// labelled examples the embedding analyzer learns the subcategory from.
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 /// A top-level product area.
@@ -187,6 +191,10 @@ pub struct Taxonomy {
     /// Who the product is, for prompts ("a time & attendance + payroll SaaS company").
     pub product: String,
     pub categories: Vec<Category>,
+    /// Example sentences of tickets that describe no product problem (billing, sales, thanks,
+    /// auto-replies): the embedding analyzer's "no product issue" class.
+    #[serde(default)]
+    pub no_issue_examples: Vec<String>,
 }
 
 impl Default for Taxonomy {

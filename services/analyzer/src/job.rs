@@ -4,7 +4,7 @@ use analysis::{Analyzer, AnalyzerError};
 use apalis::prelude::{AbortError, Attempt, BoxDynError, Data};
 use db::models::{analysis_run, claude_batch, cluster, issue, ticket};
 use domain::jobs::AnalyzeTicket;
-use domain::Taxonomy;
+use domain::{Taxonomy, ValidatedIssue};
 use std::sync::Arc;
 
 /// An analyzer answering with invalid output is retried this many times, then the job is dead.
@@ -16,6 +16,8 @@ pub struct AnalyzerState {
     pub queues: queue::Queues,
     pub taxonomy: Arc<Taxonomy>,
     pub analyzer: Arc<dyn Analyzer>,
+    /// Embeds each stored issue (for the clusterer); `None` stores issues without embeddings.
+    pub embedder: Option<Arc<embed::Embedder>>,
 }
 
 /// Handles one `analyze` job. Idempotent: a ticket whose current text is already analyzed is
@@ -59,12 +61,22 @@ pub async fn handle(
         Err(e) => return Err(fail(&state, job, e, attempt.current()).await),
     };
 
+    let vectors = match &state.embedder {
+        Some(embedder) => Some(embed_issues(embedder, &issues)?),
+        None => None,
+    };
+    let embeddings = vectors.as_deref().map(|vectors| issue::Embeddings {
+        model: embed::MODEL_NAME,
+        vectors,
+    });
+
     let mut conn = state.pool.get().await?;
-    let recorded = issue::record_analysis_with_run(
+    let recorded = issue::record_analysis_full(
         &mut conn,
         job.ticket_id,
         &row.content_hash,
         &issues,
+        embeddings,
         issue::Provenance {
             analyzer: &run.analyzer,
             model: run.model.as_deref(),
@@ -105,6 +117,28 @@ pub(crate) fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::Ru
             cost_usd: u.cost_usd,
         },
     }
+}
+
+/// The text an issue's embedding is computed from: what the issue is about, in the words the
+/// clusterer compares (its summary, and the customer's quote when it adds something).
+pub fn embedding_text(issue: &ValidatedIssue) -> String {
+    match issue.representative_quote.as_deref() {
+        Some(q) if q != issue.summary => format!("{}. {q}", issue.summary),
+        _ => issue.summary.clone(),
+    }
+}
+
+/// One embedding per issue, computed off the async workers.
+fn embed_issues(
+    embedder: &embed::Embedder,
+    issues: &[ValidatedIssue],
+) -> Result<Vec<Vec<f32>>, embed::EmbedError> {
+    if issues.is_empty() {
+        return Ok(Vec::new());
+    }
+    let texts: Vec<String> = issues.iter().map(embedding_text).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    analysis::cpu_bound(|| embedder.embed(&refs))
 }
 
 /// Turns an analyzer failure into the job's error: retried while it may pass, dead (and

@@ -8,7 +8,7 @@ pub mod reconcile;
 
 use analysis::claude::ClaudeAnalyzer;
 use analysis::fallback::{BreakerSettings, FallbackAnalyzer};
-use analysis::{offline::KeywordAnalyzer, Analyzer};
+use analysis::{embedding::EmbeddingAnalyzer, offline::KeywordAnalyzer, Analyzer};
 use anyhow::Context as _;
 use domain::jobs::ANALYZE_QUEUE;
 use runtime::settings::{env_or, env_var};
@@ -140,9 +140,33 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-/// The offline analyzer: the embedded default, and Claude's fallback.
+/// The offline analyzer — the embedded default, and Claude's fallback: the embedding analyzer
+/// when the model's files are present (`make model`, or `EMBEDDING_MODEL_DIR`), otherwise the
+/// keyword analyzer, with a warning.
 pub fn offline_analyzer(infra: &Infra) -> Arc<dyn Analyzer> {
-    Arc::new(KeywordAnalyzer::new((*infra.taxonomy).clone()))
+    let built = embed::shared()
+        .map_err(|e| e.to_string())
+        .and_then(|embedder| {
+            EmbeddingAnalyzer::new(embedder, &infra.taxonomy).map_err(|e| e.to_string())
+        });
+    match built {
+        Ok(analyzer) => Arc::new(analyzer),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "embedding model unavailable: using the keyword analyzer, which finds fewer \
+                 issues and places them less precisely; run `make model` or set {}",
+                embed::MODEL_DIR_ENV
+            );
+            Arc::new(KeywordAnalyzer::new((*infra.taxonomy).clone()))
+        }
+    }
+}
+
+/// The embedder for the issues' stored embeddings, whichever analyzer found them; `None`
+/// (issues stored without embeddings) when the model's files are absent.
+pub fn issue_embedder() -> Option<Arc<embed::Embedder>> {
+    embed::shared().ok()
 }
 
 /// The analyzer to use: Claude (with the offline analyzer behind it) when `ANTHROPIC_API_KEY`
@@ -238,6 +262,7 @@ pub async fn serve_with_batches(
         queues: infra.queues.clone(),
         taxonomy: infra.taxonomy.clone(),
         analyzer,
+        embedder: issue_embedder(),
     });
 
     let health = health::spawn_with_detail(

@@ -1,6 +1,6 @@
 //! The analyzer service in-process, consuming the real `analyze` queue.
 
-use analysis::{offline::KeywordAnalyzer, Analyzer, AnalyzerError};
+use analysis::{embedding::EmbeddingAnalyzer, offline::KeywordAnalyzer, Analyzer, AnalyzerError};
 use analyzer::Settings;
 use chrono::Utc;
 use db::models::{issue, ticket};
@@ -98,6 +98,52 @@ async fn a_queued_ticket_is_analyzed_stored_and_handed_to_the_clusterer() {
     })
     .await;
     running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embedding_analyzer_stores_each_issue_with_its_embedding() {
+    let env = TestEnv::new().await;
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let t = testkit::ticket(
+        "300",
+        "Two problems",
+        "The time clock in the warehouse keeps losing its network connection and has to be \
+         restarted every morning. Separately, overtime for last week was paid at the regular \
+         rate instead of time and a half.",
+        Utc::now(),
+    );
+    let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+    env.infra.queues.enqueue_analyze(id).await.unwrap();
+
+    let embedder = embed::shared().expect("model present: run `make model`");
+    let analyzer = EmbeddingAnalyzer::new(embedder, &Taxonomy::default()).unwrap();
+    let running = spawn_analyzer(&env, Arc::new(analyzer));
+    let issues = eventually("the ticket's issues", 60, || {
+        let pool = env.infra.pool.clone();
+        async move {
+            let mut conn = pool.get().await.ok()?;
+            let issues = issue::for_ticket(&mut conn, id).await.ok()?;
+            (!issues.is_empty()).then_some(issues)
+        }
+    })
+    .await;
+    running.stop().await;
+
+    let mut subcategories: Vec<&str> = issues.iter().map(|i| i.subcategory.as_str()).collect();
+    subcategories.sort();
+    assert_eq!(subcategories, ["errors", "hardware_issues"], "{issues:?}");
+    assert!(issues.iter().all(
+        |i| i.analyzer == "offline-embeddings" && i.model.as_deref() == Some(embed::MODEL_NAME)
+    ));
+    let ids: Vec<_> = issues.iter().map(|i| i.issue_id()).collect();
+    let stored = issue::embeddings(&mut conn, &ids).await.unwrap();
+    assert_eq!(stored.len(), issues.len(), "every issue has its embedding");
+    for (_, model, v) in &stored {
+        assert_eq!(model, embed::MODEL_NAME);
+        assert_eq!(v.len(), embed::DIM);
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-3, "{norm}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -54,6 +54,16 @@ struct NewIssue<'a> {
     confidence: Option<f32>,
     analyzer: &'a str,
     model: Option<&'a str>,
+    embedding: Option<&'a Vec<f32>>,
+    embedding_model: Option<&'a str>,
+}
+
+/// Sentence embeddings of a set of issues, one per issue in the same order, and the model
+/// that computed them (stored with each, so vectors of different models are never compared).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Embeddings<'a> {
+    pub model: &'a str,
+    pub vectors: &'a [Vec<f32>],
 }
 
 /// Which analyzer produced a set of issues.
@@ -90,11 +100,12 @@ pub async fn record_analysis(
     issues: &[ValidatedIssue],
     provenance: Provenance<'_>,
 ) -> QueryResult<Recorded> {
-    record_analysis_with_run(
+    record_analysis_full(
         conn,
         ticket_id,
         analyzed_hash,
         issues,
+        None,
         provenance,
         RunUsage::free(),
         Utc::now(),
@@ -114,6 +125,62 @@ pub async fn record_analysis_with_run(
     usage: RunUsage,
     started_at: DateTime<Utc>,
 ) -> QueryResult<Recorded> {
+    record_analysis_full(
+        conn,
+        ticket_id,
+        analyzed_hash,
+        issues,
+        None,
+        provenance,
+        usage,
+        started_at,
+    )
+    .await
+}
+
+/// [`record_analysis`], storing each issue's embedding with it in the same transaction.
+/// `embeddings` must hold exactly one vector per issue.
+pub async fn record_analysis_with_embeddings(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+    analyzed_hash: &str,
+    issues: &[ValidatedIssue],
+    embeddings: Option<Embeddings<'_>>,
+    provenance: Provenance<'_>,
+) -> QueryResult<Recorded> {
+    record_analysis_full(
+        conn,
+        ticket_id,
+        analyzed_hash,
+        issues,
+        embeddings,
+        provenance,
+        RunUsage::free(),
+        Utc::now(),
+    )
+    .await
+}
+
+/// Everything an analysis writes, in one transaction: the issues (with their embeddings when
+/// given), the ticket's `analyzed_at`/`analyzed_hash`, and the run's usage row.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_analysis_full(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+    analyzed_hash: &str,
+    issues: &[ValidatedIssue],
+    embeddings: Option<Embeddings<'_>>,
+    provenance: Provenance<'_>,
+    usage: RunUsage,
+    started_at: DateTime<Utc>,
+) -> QueryResult<Recorded> {
+    if let Some(e) = embeddings {
+        if e.vectors.len() != issues.len() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("{} embeddings for {} issues", e.vectors.len(), issues.len()).into(),
+            ));
+        }
+    }
     conn.transaction(async |conn| {
         let current: Option<String> = tickets::table
             .find(ticket_id.0)
@@ -135,7 +202,8 @@ pub async fn record_analysis_with_run(
         .await?;
         let rows: Vec<NewIssue<'_>> = issues
             .iter()
-            .map(|i| NewIssue {
+            .enumerate()
+            .map(|(n, i)| NewIssue {
                 ticket_id: ticket_id.0,
                 category: &i.category,
                 subcategory: &i.subcategory,
@@ -147,6 +215,8 @@ pub async fn record_analysis_with_run(
                 confidence: i.confidence.map(|c| c as f32),
                 analyzer: provenance.analyzer,
                 model: provenance.model,
+                embedding: embeddings.map(|e| &e.vectors[n]),
+                embedding_model: embeddings.map(|e| e.model),
             })
             .collect();
         diesel::insert_into(extracted_issues::table)
@@ -208,6 +278,29 @@ pub async fn for_ticket(
         .select(IssueRow::as_select())
         .load(conn)
         .await
+}
+
+/// The stored embeddings of these issues with the model that made them (issues without one
+/// are left out), for the clusterer.
+pub async fn embeddings(
+    conn: &mut AsyncPgConnection,
+    ids: &[IssueId],
+) -> QueryResult<Vec<(IssueId, String, Vec<f32>)>> {
+    let uuids: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<(Uuid, Option<String>, Option<Vec<f32>>)> = extracted_issues::table
+        .filter(extracted_issues::id.eq_any(uuids))
+        .filter(extracted_issues::embedding.is_not_null())
+        .select((
+            extracted_issues::id,
+            extracted_issues::embedding_model,
+            extracted_issues::embedding,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, model, v)| Some((IssueId(id), model?, v?)))
+        .collect())
 }
 
 /// Tickets that have issues waiting for a cluster since before `before` (the reconciler's

@@ -1,0 +1,270 @@
+//! Sentence embeddings with all-MiniLM-L6-v2, run in-process on the CPU with candle.
+//!
+//! The model files (`config.json`, `model.safetensors`, `tokenizer.json`) are fetched at set-up
+//! time by `make model` into `.cache/models/all-MiniLM-L6-v2` (never at run time: production
+//! machines have no network to a model hub). [`Embedder::embed`] tokenizes a batch, runs the
+//! BERT encoder, mean-pools the token vectors over the attention mask and L2-normalizes, which
+//! is what sentence-transformers does for this model; cosine similarity is then a dot product.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+/// Length of every embedding.
+pub const DIM: usize = 384;
+/// The model's name as stored with every issue it analyzed.
+pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+/// Where `make model` puts the model, relative to the repository root.
+pub const DEFAULT_MODEL_DIR: &str = ".cache/models/all-MiniLM-L6-v2";
+/// The environment variable that overrides [`DEFAULT_MODEL_DIR`].
+pub const MODEL_DIR_ENV: &str = "EMBEDDING_MODEL_DIR";
+/// Tokens kept per text: sentence-transformers' `max_seq_length` for this model.
+pub const MAX_TOKENS: usize = 256;
+/// Texts run through the encoder at once.
+const BATCH_SIZE: usize = 32;
+
+/// Why the model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("embedding model file {path} is missing (run `make model`, or set {MODEL_DIR_ENV})")]
+    Missing { path: PathBuf },
+    #[error("embedding model config {path} is invalid: {reason}")]
+    Config { path: PathBuf, reason: String },
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("model: {0}")]
+    Model(#[from] candle_core::Error),
+}
+
+/// A loaded sentence-embedding model. Cheap to share behind an `Arc`; `embed` takes `&self`.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("model", &MODEL_NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The model directory to use: `EMBEDDING_MODEL_DIR` when set, otherwise
+/// [`DEFAULT_MODEL_DIR`] found in the current directory or one of its parents (tests run in a
+/// crate's directory, the services in the repository root).
+pub fn model_dir_from_env() -> PathBuf {
+    if let Some(dir) = std::env::var_os(MODEL_DIR_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .map(|a| a.join(DEFAULT_MODEL_DIR))
+        .find(|d| d.join("model.safetensors").is_file())
+        .unwrap_or_else(|| cwd.join(DEFAULT_MODEL_DIR))
+}
+
+/// Whether the model files are present in `dir`.
+pub fn model_present(dir: &Path) -> bool {
+    ["config.json", "model.safetensors", "tokenizer.json"]
+        .iter()
+        .all(|f| dir.join(f).is_file())
+}
+
+/// The process's embedder, loaded from [`model_dir_from_env`] on first use and shared by
+/// everything that embeds (the analyzer and the issue embeddings it stores), so the 90 MB
+/// model is in memory once. A failed load is remembered too: the files do not appear later.
+pub fn shared() -> Result<Arc<Embedder>, Arc<EmbedError>> {
+    static SHARED: OnceLock<Result<Arc<Embedder>, Arc<EmbedError>>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| Embedder::from_env().map(Arc::new).map_err(Arc::new))
+        .clone()
+}
+
+impl Embedder {
+    /// Loads the model found by [`model_dir_from_env`].
+    pub fn from_env() -> Result<Self, EmbedError> {
+        Self::load(&model_dir_from_env())
+    }
+
+    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from `dir`.
+    pub fn load(dir: &Path) -> Result<Self, EmbedError> {
+        let file = |name: &str| {
+            let path = dir.join(name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(EmbedError::Missing { path })
+            }
+        };
+        let config_path = file("config.json")?;
+        let weights_path = file("model.safetensors")?;
+        let tokenizer_path = file("tokenizer.json")?;
+
+        let config_text =
+            std::fs::read_to_string(&config_path).map_err(|e| EmbedError::Config {
+                path: config_path.clone(),
+                reason: e.to_string(),
+            })?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| EmbedError::Config {
+                path: config_path.clone(),
+                reason: e.to_string(),
+            })?;
+
+        let device = Device::Cpu;
+        // Loaded into memory rather than memory-mapped: mapping needs `unsafe`, and 90 MB is
+        // read once at start-up.
+        let tensors = candle_core::safetensors::load(&weights_path, &device)?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let model = BertModel::load(vb, &config)?;
+
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        // The shipped tokenizer pads every text to 128 tokens; padding only to the longest text
+        // of a batch is the same result (padding is masked out) for far less work.
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        Ok(Embedder {
+            model,
+            tokenizer,
+            device,
+        })
+    }
+
+    /// The unit-length embedding of each text, in input order.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        // Texts of similar length go in the same batch so little compute goes to padding.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(BATCH_SIZE) {
+            let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
+            for (&i, v) in chunk.iter().zip(self.embed_batch(&batch)?) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One encoder pass over `texts`, which the tokenizer pads to a common length.
+    pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+        let rows = encodings.len();
+        let len = encodings[0].get_ids().len();
+        let mut ids = Vec::with_capacity(rows * len);
+        let mut mask = Vec::with_capacity(rows * len);
+        for e in &encodings {
+            ids.extend_from_slice(e.get_ids());
+            mask.extend_from_slice(e.get_attention_mask());
+        }
+        let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
+        let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
+        let type_ids = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        Ok(mean_pool_normalized(&hidden, &mask)?.to_vec2::<f32>()?)
+    }
+}
+
+/// The mean of the token vectors where `mask` is 1 (padding excluded), scaled to unit length.
+fn mean_pool_normalized(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+    let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
+    let mean = summed.broadcast_div(&counts)?;
+    let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+    mean.broadcast_div(&norms)
+}
+
+/// The dot product; for unit vectors, their cosine similarity.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model, loaded once for all tests of this binary. `make test` fetches it first.
+    fn embedder() -> Arc<Embedder> {
+        shared().expect("model present: run `make model`")
+    }
+
+    #[test]
+    fn embeddings_have_384_dimensions_and_unit_length() {
+        let v = embedder()
+            .embed(&["The clock-in button does nothing.", "Payroll failed."])
+            .unwrap();
+        assert_eq!(v.len(), 2);
+        for e in &v {
+            assert_eq!(e.len(), DIM);
+            let norm = dot(e, e).sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
+        }
+    }
+
+    #[test]
+    fn padding_does_not_change_an_embedding() {
+        let short = "Clock in fails";
+        let alone = embedder().embed_batch(&[short]).unwrap().remove(0);
+        let long = "Our whole team could not clock in this morning because the terminal in the \
+                    warehouse kept showing a network error and then froze until we rebooted it";
+        // In this batch the short text is padded to the long one's length.
+        let padded = embedder().embed_batch(&[short, long]).unwrap().remove(0);
+        let diff = alone
+            .iter()
+            .zip(&padded)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(diff < 1e-4, "max difference {diff}");
+    }
+
+    #[test]
+    fn similar_sentences_are_closer_than_dissimilar_ones() {
+        let v = embedder()
+            .embed(&[
+                "Employees cannot clock in on the mobile app.",
+                "The app won't let my staff punch in for their shift.",
+                "Please send me last month's invoice.",
+            ])
+            .unwrap();
+        let similar = dot(&v[0], &v[1]);
+        let dissimilar = dot(&v[0], &v[2]);
+        assert!(similar > dissimilar + 0.2, "{similar} vs {dissimilar}");
+    }
+
+    #[test]
+    fn order_of_the_input_is_kept_across_batches() {
+        let texts: Vec<String> = (0..40)
+            .map(|i| format!("ticket number {i} {}", "x ".repeat(i % 7)))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let all = embedder().embed(&refs).unwrap();
+        let one = embedder().embed_batch(&[refs[33]]).unwrap().remove(0);
+        assert!(dot(&all[33], &one) > 0.9999);
+    }
+
+    #[test]
+    fn a_missing_model_directory_is_a_clear_error() {
+        let err = Embedder::load(Path::new("/nonexistent/model")).unwrap_err();
+        assert!(err.to_string().contains("make model"), "{err}");
+    }
+}
