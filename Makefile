@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean
+.PHONY: help demo stop test lint fmt build bench bench-ingest eval clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ build: ## Build every binary
 
 bench: ## Benchmarks (not written yet)
 	@echo "make bench: no benchmarks yet — they arrive with the clusterer, API and hardening issues" >&2; exit 2
+
+bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
+	cargo bench -p ingest --bench ingest_throughput
 
 eval: ## Quality evaluations on ../shared/data (not written yet)
 	@echo "make eval: no evaluations yet — they arrive with the analyzer and clusterer issues" >&2; exit 2

@@ -122,6 +122,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    intake_dead_letters (id) {
+        id -> Int8,
+        #[max_length = 32]
+        source -> Varchar,
+        received_at -> Timestamptz,
+        headers -> Jsonb,
+        body -> Text,
+        error -> Text,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
 
@@ -131,4 +143,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     issue_clusters,
     extracted_issues,
     sync_state,
+    intake_dead_letters,
 );

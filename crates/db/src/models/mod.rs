@@ -1,6 +1,7 @@
 //! One module per entity: its row types and its queries.
 
 pub mod cluster;
+pub mod dead_letter;
 pub mod issue;
 pub mod sync_state;
 pub mod taxonomy;
