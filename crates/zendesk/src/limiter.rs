@@ -45,11 +45,14 @@ impl Bucket {
         let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.per_sec;
         self.tokens = (self.tokens + refill).min(self.capacity);
         self.last = self.last.max(now);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        // The epsilon absorbs float rounding, which could otherwise ask for a wait of 0 ns
+        // forever.
+        if self.tokens >= 1.0 - 1e-9 {
+            self.tokens = (self.tokens - 1.0).max(0.0);
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec))
+            let wait = Duration::from_secs_f64((1.0 - self.tokens) / self.per_sec);
+            Err(wait.max(Duration::from_micros(100)))
         }
     }
 }
