@@ -177,6 +177,40 @@ async fn a_429_is_retried_only_after_its_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_request_that_times_out_is_retried() {
+    let env = TestEnv::new().await;
+    let fake = FakeZendesk::start(fake_zendesk::tickets(10)).await;
+    let mut config = fake.config();
+    config.timeout = Duration::from_millis(300);
+    let zendesk = ZendeskSync::new(
+        zendesk::Client::new(config).unwrap(),
+        env.infra.pool.clone(),
+        env.infra.queues.clone(),
+    );
+    fake.fail_next(
+        "/api/v2/tickets/1003/comments.json",
+        Fault::Stall { secs: 1.0 },
+    );
+
+    let report = zendesk.run(Some(30)).await.unwrap();
+
+    assert_eq!(report.created, 10);
+    let first_pages = fake
+        .seen()
+        .into_iter()
+        .filter(|s| s.path == "/api/v2/tickets/1003/comments.json" && !s.query.contains_key("page"))
+        .count();
+    assert_eq!(first_pages, 2, "the timed-out request was sent again");
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let t = ticket::find_by_source(&mut conn, SourceKind::Zendesk, "1003")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(t.internal_notes.is_some());
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_incremental_run_requeues_only_the_ticket_whose_text_changed() {
     let env = TestEnv::new().await;
     let fake = FakeZendesk::start(fake_zendesk::tickets(40)).await;

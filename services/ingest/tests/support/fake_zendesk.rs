@@ -27,6 +27,10 @@ pub enum Fault {
     ServerError,
     /// Starts a 200 response and cuts the connection half-way through the body.
     DropConnection,
+    /// Answers nothing for this many seconds (past the client's timeout), then 504.
+    Stall {
+        secs: f64,
+    },
 }
 
 /// One request the fake answered (or refused).
@@ -241,14 +245,27 @@ async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpRespons
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         == Some(expected.as_str());
-    let mut s = state.lock().unwrap();
     let key = request_key(&path, &query);
-    let fault = s
-        .faults
-        .iter()
-        .position(|(m, _)| key.contains(m.as_str()))
-        .and_then(|i| s.faults.remove(i))
-        .map(|(_, f)| f);
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.faults
+            .iter()
+            .position(|(m, _)| key.contains(m.as_str()))
+            .and_then(|i| s.faults.remove(i))
+            .map(|(_, f)| f)
+    };
+    if let Some(Fault::Stall { secs }) = fault {
+        // Recorded on arrival (status 0: never answered in time); the client gives up first.
+        state.lock().unwrap().seen.push(Seen {
+            path: path.clone(),
+            query: query.clone(),
+            at: Instant::now(),
+            status: 0,
+        });
+        tokio::time::sleep(std::time::Duration::from_secs_f64(secs)).await;
+        return HttpResponse::GatewayTimeout().finish();
+    }
+    let mut s = state.lock().unwrap();
     let (status, response) = if !authorized {
         (
             401,
@@ -279,7 +296,7 @@ async fn handle(req: HttpRequest, state: web::Data<Mutex<State>>) -> HttpRespons
                         .streaming(futures::stream::iter(chunks)),
                 )
             }
-            None => answer(&mut s, &path, &query),
+            Some(Fault::Stall { .. }) | None => answer(&mut s, &path, &query),
         }
     };
     s.seen.push(Seen {
