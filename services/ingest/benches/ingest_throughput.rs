@@ -3,6 +3,9 @@
 //! per ticket). Each run creates its own database and Redis prefix and drops them at the end.
 //!
 //! Goal: at least 2,000 tickets/s from a file, so ingest is never the pipeline's bottleneck.
+//!
+//! `cargo test --all-targets` runs this binary too (without `--bench`): then it is a quick
+//! smoke run on a twentieth of the tickets, checking the bench still works, not measuring.
 
 #[path = "../tests/support/fake_zendesk.rs"]
 mod fake_zendesk;
@@ -60,46 +63,53 @@ fn rate(n: usize, secs: f64) -> String {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
-    println!("ingest throughput (PostgreSQL + Redis on this machine)");
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let scale = if measuring { 1 } else { 20 };
+    let (file_tickets, zendesk_tickets) = (FILE_TICKETS / scale, ZENDESK_TICKETS / scale);
+    if measuring {
+        println!("ingest throughput (PostgreSQL + Redis on this machine)");
+    } else {
+        println!("ingest throughput: smoke run (cargo test), numbers not meaningful");
+    }
 
-    let text = jsonl(FILE_TICKETS);
+    let text = jsonl(file_tickets);
     let env = TestEnv::new().await;
     let start = Instant::now();
     let mut file = ZendeskFile::parse(&text, None);
     let report = ingest::sync(&mut file, &env.infra.pool, &env.infra.queues).await?;
     let secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(report.created == FILE_TICKETS, "import stored {report}");
+    anyhow::ensure!(report.created == file_tickets, "import stored {report}");
     println!(
         "  file, JSON lines, new tickets:     {}",
-        rate(FILE_TICKETS, secs)
+        rate(file_tickets, secs)
     );
 
     let start = Instant::now();
     let mut file = ZendeskFile::parse(&text, None);
     let report = ingest::sync(&mut file, &env.infra.pool, &env.infra.queues).await?;
     let secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(report.unchanged == FILE_TICKETS, "re-import {report}");
+    anyhow::ensure!(report.unchanged == file_tickets, "re-import {report}");
     println!(
         "  file, JSON lines, same file again: {}",
-        rate(FILE_TICKETS, secs)
+        rate(file_tickets, secs)
     );
     drop(env);
 
-    let text = csv_text(FILE_TICKETS);
+    let text = csv_text(file_tickets);
     let env = TestEnv::new().await;
     let start = Instant::now();
     let mut file = ingest::import::parse_csv(&text, None)?;
     let report = ingest::sync(&mut file, &env.infra.pool, &env.infra.queues).await?;
     let secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(report.created == FILE_TICKETS, "CSV import stored {report}");
+    anyhow::ensure!(report.created == file_tickets, "CSV import stored {report}");
     println!(
         "  file, CSV, new tickets:            {}",
-        rate(FILE_TICKETS, secs)
+        rate(file_tickets, secs)
     );
     drop(env);
 
     let env = TestEnv::new().await;
-    let fake = fake_zendesk::FakeZendesk::start(fake_zendesk::tickets(ZENDESK_TICKETS)).await;
+    let fake = fake_zendesk::FakeZendesk::start(fake_zendesk::tickets(zendesk_tickets)).await;
     let zendesk = ingest::zendesk_sync::ZendeskSync::new(
         zendesk::Client::new(fake.config())?,
         env.infra.pool.clone(),
@@ -109,13 +119,13 @@ async fn main() -> anyhow::Result<()> {
     let report = zendesk.run(Some(30)).await?;
     let secs = start.elapsed().as_secs_f64();
     anyhow::ensure!(
-        report.created == ZENDESK_TICKETS,
+        report.created == zendesk_tickets,
         "Zendesk sync stored {report}"
     );
     let requests = fake.seen().len();
     println!(
         "  fake Zendesk export + comments:    {} ({requests} HTTP requests)",
-        rate(ZENDESK_TICKETS, secs)
+        rate(zendesk_tickets, secs)
     );
     fake.stop().await;
     Ok(())
