@@ -30,7 +30,7 @@ bench: ## Benchmarks (not written yet)
 	@echo "make bench: no benchmarks yet — they arrive with the clusterer, API and hardening issues" >&2; exit 2
 
 bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
-	cargo bench -p ingest --bench ingest_throughput
+	cargo bench --profile dev -p ingest --bench ingest_throughput
 
 eval: ## Quality evaluations on ../shared/data (not written yet)
 	@echo "make eval: no evaluations yet — they arrive with the analyzer and clusterer issues" >&2; exit 2
