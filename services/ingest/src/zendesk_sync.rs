@@ -68,9 +68,9 @@ impl ZendeskSync {
             return Err(Busy.into());
         }
         // The lock lives as long as this connection's session. The connection is taken out of
-        // the pool and closed when this function returns, or is cancelled, so the lock can
-        // never stay behind in a pooled connection.
-        let lock_conn = db::PooledConn::take(lock_conn);
+        // the pool, so if this run is cancelled the connection closes and the lock goes with
+        // it; it can never stay behind in a pooled connection.
+        let mut lock_conn = db::PooledConn::take(lock_conn);
         let from = match backfill_days {
             Some(days) => ExportFrom::StartTime(
                 (Utc::now() - ChronoDuration::days(i64::from(days))).timestamp(),
@@ -88,6 +88,15 @@ impl ZendeskSync {
         tracing::info!(?from, "Zendesk sync starting");
         let mut source = ZendeskExport::new(self.client.clone(), self.directory.clone(), from);
         let report = sync(&mut source, &self.pool, &self.queues).await;
+        // Released explicitly: closing the connection releases it too, but only once the
+        // server has seen the close, which a run starting right after could beat.
+        if let Err(e) = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<BigInt, _>(SYNC_LOCK)
+            .execute(&mut lock_conn)
+            .await
+        {
+            tracing::warn!(error = %e, "could not release the Zendesk sync lock; it goes when the connection closes");
+        }
         drop(lock_conn);
         report.context("Zendesk sync")
     }
