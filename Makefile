@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer openapi
+.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ fmt: ## Format the code
 build: ## Build every binary
 	cargo build --workspace --bins
 
-bench: bench-api bench-analyzer ## Every benchmark (each prints its own table)
+bench: bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its own table)
 
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
@@ -46,6 +46,9 @@ eval: model ## Quality of the offline analyzer on ../shared/data and the demo ti
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
 	cargo build -p eval --bin bench-analyzer
 	@/usr/bin/time -f "peak memory: %M KiB" "$${CARGO_TARGET_DIR:-target}/debug/bench-analyzer"
+
+bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
+	cargo bench --profile dev -p ingest --bench ingest_throughput
 
 clean: stop ## Stop services and remove build output and run files
 	cargo clean

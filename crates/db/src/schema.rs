@@ -221,6 +221,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    intake_dead_letters (id) {
+        id -> Int8,
+        #[max_length = 32]
+        source -> Varchar,
+        received_at -> Timestamptz,
+        headers -> Jsonb,
+        body -> Text,
+        error -> Text,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(issue_corrections -> tickets (ticket_id));
 diesel::joinable!(cluster_events -> issue_clusters (cluster_id));
@@ -241,4 +253,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     analysis_runs,
     claude_batches,
     claude_batch_tickets,
+    intake_dead_letters,
 );

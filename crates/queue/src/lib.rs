@@ -149,6 +149,23 @@ impl Queues {
             .map_err(push_error)
     }
 
+    /// Asks the analyzer to extract the issues of each ticket (one Redis round trip for all).
+    pub async fn enqueue_analyze_many(&self, ticket_ids: &[TicketId]) -> Result<(), QueueError> {
+        if ticket_ids.is_empty() {
+            return Ok(());
+        }
+        let mut storage = self.analyze.clone();
+        storage
+            .push_bulk(
+                ticket_ids
+                    .iter()
+                    .map(|&ticket_id| AnalyzeTicket { ticket_id })
+                    .collect(),
+            )
+            .await
+            .map_err(push_error)
+    }
+
     /// Asks the clusterer to place the ticket's new issues.
     pub async fn enqueue_cluster(&self, ticket_id: TicketId) -> Result<(), QueueError> {
         let mut storage = self.cluster.clone();

@@ -19,3 +19,20 @@ pub async fn accept(
     }
     Ok(upserted)
 }
+
+/// [`accept`] for many tickets: one upsert statement and one enqueue for the lot (file imports
+/// and Zendesk export pages). The result is in the order of `incoming`.
+pub async fn accept_batch(
+    conn: &mut db::PgConn,
+    queues: &queue::Queues,
+    incoming: &[IncomingTicket],
+) -> anyhow::Result<Vec<Upserted>> {
+    let upserted = ticket::upsert_many(conn, incoming).await?;
+    let changed: Vec<_> = upserted
+        .iter()
+        .filter(|u| u.content_changed)
+        .map(|u| u.id)
+        .collect();
+    queues.enqueue_analyze_many(&changed).await?;
+    Ok(upserted)
+}

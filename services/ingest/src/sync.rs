@@ -1,6 +1,7 @@
 //! The sync loop: from any [`TicketSource`] into the database and the analyze queue.
 
 use crate::source::TicketSource;
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use db::models::sync_state;
 use std::fmt;
@@ -29,9 +30,13 @@ impl fmt::Display for SyncReport {
     }
 }
 
-/// Reads the source to its end. Each ticket is upserted by (source, source id); a new ticket,
-/// or one whose text changed, is queued for analysis. Safe to run again on the same input:
-/// the second run changes nothing and queues nothing.
+/// Reads the source to its end. Each batch is upserted by (source, source id) in one
+/// statement; a new ticket, or one whose text changed, is queued for analysis. Safe to run
+/// again on the same input: the second run changes nothing and queues nothing.
+///
+/// The run is recorded in `sync_state` when it starts and after every stored batch, with the
+/// source's cursor: a run that stops half-way (crash, Zendesk down) leaves the cursor of its
+/// last stored batch, and the next run resumes there.
 #[tracing::instrument(skip_all, fields(source = %source.kind()))]
 pub async fn sync(
     source: &mut dyn TicketSource,
@@ -42,53 +47,93 @@ pub async fn sync(
     let mut report = SyncReport::default();
     let mut newest: Option<DateTime<Utc>> = None;
     let mut conn = pool.get().await?;
+    let kind = source.kind();
+    let run = sync_state::start(
+        &mut conn,
+        kind.as_str(),
+        source.cursor().as_deref(),
+        started,
+    )
+    .await
+    .context("recording the start of the sync")?;
     while let Some(batch) = source.next_batch().await? {
+        let mut tickets = Vec::with_capacity(batch.len());
         for record in batch {
             report.read += 1;
-            let incoming = match record {
-                Ok(t) => t,
+            match record {
+                Ok(t) => tickets.push(t),
                 Err(e) => {
                     report.failed += 1;
                     tracing::warn!(error = %e, "skipped a ticket that could not be read");
                     eprintln!("skipped {e}");
-                    continue;
                 }
-            };
-            newest = newest.max(Some(incoming.updated_at));
-            let upserted = match runtime::intake::accept(&mut conn, queues, &incoming).await {
-                Ok(u) => u,
+            }
+        }
+        newest = newest.max(tickets.iter().map(|t| t.updated_at).max());
+        let results = match runtime::intake::accept_batch(&mut conn, queues, &tickets).await {
+            Ok(upserted) => upserted.into_iter().map(Ok).collect(),
+            Err(e) => {
+                // One bad ticket fails the whole statement: redo the batch one by one so only
+                // that ticket is reported and the rest are stored.
+                tracing::warn!(error = %e, "batch upsert failed; storing the batch ticket by ticket");
+                let mut one_by_one = Vec::with_capacity(tickets.len());
+                for t in &tickets {
+                    one_by_one.push(runtime::intake::accept(&mut conn, queues, t).await);
+                }
+                one_by_one
+            }
+        };
+        for (incoming, result) in tickets.iter().zip(results) {
+            match result {
+                Ok(upserted) => {
+                    match (upserted.created, upserted.content_changed) {
+                        (true, _) => report.created += 1,
+                        (false, true) => report.changed += 1,
+                        (false, false) => report.unchanged += 1,
+                    }
+                    if upserted.content_changed {
+                        report.enqueued += 1;
+                    }
+                }
                 Err(e) => {
                     report.failed += 1;
                     tracing::warn!(source_id = %incoming.source_id, error = %e, "could not store ticket");
                     eprintln!("could not store ticket {}: {e}", incoming.source_id);
-                    continue;
                 }
-            };
-            match (upserted.created, upserted.content_changed) {
-                (true, _) => report.created += 1,
-                (false, true) => report.changed += 1,
-                (false, false) => report.unchanged += 1,
-            }
-            if upserted.content_changed {
-                report.enqueued += 1;
             }
         }
+        let cursor = source.cursor();
+        sync_state::update(
+            &mut conn,
+            run,
+            progress(&report, cursor.as_deref(), newest.unwrap_or(started)),
+            None,
+        )
+        .await
+        .context("recording sync progress")?;
     }
-    let kind = source.kind();
     let cursor = source.cursor();
-    sync_state::record(
+    sync_state::update(
         &mut conn,
-        &sync_state::NewSyncRun {
-            source: kind.as_str(),
-            cursor: cursor.as_deref(),
-            last_ticket_updated_at: newest.unwrap_or(started),
-            tickets_synced: report.read as i32,
-            tickets_changed: (report.created + report.changed) as i32,
-            sync_started_at: started,
-            sync_completed_at: Some(Utc::now()),
-        },
+        run,
+        progress(&report, cursor.as_deref(), newest.unwrap_or(started)),
+        Some(Utc::now()),
     )
-    .await?;
+    .await
+    .context("recording the end of the sync")?;
     tracing::info!(%report, "sync finished");
     Ok(report)
+}
+
+fn progress<'a>(
+    report: &SyncReport,
+    cursor: Option<&'a str>,
+    newest: DateTime<Utc>,
+) -> sync_state::Progress<'a> {
+    sync_state::Progress {
+        cursor,
+        last_ticket_updated_at: newest,
+        tickets_synced: report.read as i32,
+        tickets_changed: (report.created + report.changed) as i32,
+    }
 }

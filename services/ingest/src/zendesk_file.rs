@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{IncomingTicket, SourceKind};
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use std::path::Path;
 
 /// Tickets handed to the sync loop at a time.
 const BATCH: usize = 200;
@@ -24,6 +23,9 @@ pub struct ZendeskTicket {
     pub created_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
     pub requester: Option<ZendeskUser>,
+    /// The requester by id, as the API returns it (resolved from side-loaded users).
+    #[serde(default)]
+    pub requester_id: Option<i64>,
     pub organization: Option<ZendeskOrganization>,
     pub organization_id: Option<i64>,
     #[serde(default)]
@@ -103,21 +105,16 @@ impl ZendeskTicket {
 /// A file of Zendesk tickets, parsed up front (line by line, so one bad line is reported by
 /// number and the rest still import).
 pub struct ZendeskFile {
+    kind: SourceKind,
+    total: usize,
     records: std::vec::IntoIter<Result<IncomingTicket, SourceError>>,
 }
 
 impl ZendeskFile {
-    /// Reads `path`. With `rebase_dates`, every timestamp moves by the same amount so that
-    /// the newest ticket was created five minutes ago.
-    pub fn open(path: &Path, rebase_dates: bool) -> std::io::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(Self::parse(&text, rebase_dates.then(Utc::now)))
-    }
-
     /// Parses JSON lines; with `rebase_to`, shifts timestamps so the newest creation is five
     /// minutes before it.
     pub fn parse(text: &str, rebase_to: Option<DateTime<Utc>>) -> Self {
-        let mut records: Vec<Result<IncomingTicket, SourceError>> = text
+        let records: Vec<Result<IncomingTicket, SourceError>> = text
             .lines()
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
@@ -130,6 +127,15 @@ impl ZendeskFile {
                     })
             })
             .collect();
+        Self::from_records(SourceKind::Zendesk, records, rebase_to)
+    }
+
+    /// Records parsed elsewhere (the JSON export document, CSV), rebased like [`Self::parse`].
+    pub fn from_records(
+        kind: SourceKind,
+        mut records: Vec<Result<IncomingTicket, SourceError>>,
+        rebase_to: Option<DateTime<Utc>>,
+    ) -> Self {
         if let Some(now) = rebase_to {
             let newest = records.iter().flatten().map(|t| t.created_at).max();
             if let Some(newest) = newest {
@@ -141,14 +147,25 @@ impl ZendeskFile {
             }
         }
         ZendeskFile {
+            kind,
+            total: records.len(),
             records: records.into_iter(),
         }
+    }
+
+    /// How many records the file holds (tickets and unreadable ones).
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
     }
 }
 
 impl TicketSource for ZendeskFile {
     fn kind(&self) -> SourceKind {
-        SourceKind::Zendesk
+        self.kind
     }
 
     fn next_batch(

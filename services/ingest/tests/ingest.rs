@@ -1,4 +1,8 @@
-//! `ingest import` against a real PostgreSQL and Redis.
+//! The ingest service against a real PostgreSQL and Redis: file imports here, the Zendesk
+//! sync (against a fake Zendesk) and the webhooks in `cases/`.
+
+mod cases;
+mod support;
 
 use db::models::ticket;
 use ingest::zendesk_file::ZendeskFile;

@@ -4,6 +4,7 @@ pub mod analysis_run;
 pub mod api_token;
 pub mod claude_batch;
 pub mod cluster;
+pub mod dead_letter;
 pub mod issue;
 pub mod sync_state;
 pub mod taxonomy;

@@ -52,3 +52,74 @@ pub async fn latest(conn: &mut AsyncPgConnection, source: &str) -> QueryResult<O
         .await
         .optional()
 }
+
+/// Opens a run (`sync_completed_at` unset) so its progress can be recorded as it goes; returns
+/// its id.
+pub async fn start(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+    cursor: Option<&str>,
+    started: DateTime<Utc>,
+) -> QueryResult<i32> {
+    diesel::insert_into(sync_state::table)
+        .values(&NewSyncRun {
+            source,
+            cursor,
+            last_ticket_updated_at: started,
+            tickets_synced: 0,
+            tickets_changed: 0,
+            sync_started_at: started,
+            sync_completed_at: None,
+        })
+        .returning(sync_state::id)
+        .get_result(conn)
+        .await
+}
+
+/// Where a running sync stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// Where the next run resumes: everything before it is stored.
+    pub cursor: Option<&'a str>,
+    pub last_ticket_updated_at: DateTime<Utc>,
+    pub tickets_synced: i32,
+    pub tickets_changed: i32,
+}
+
+/// Records the progress of run `id` (after each stored page, so an interrupted run resumes
+/// from its last stored page); with `completed`, also marks it finished.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: i32,
+    progress: Progress<'_>,
+    completed: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    diesel::update(sync_state::table.find(id))
+        .set((
+            sync_state::cursor.eq(progress.cursor),
+            sync_state::last_ticket_updated_at.eq(progress.last_ticket_updated_at),
+            sync_state::tickets_synced.eq(progress.tickets_synced),
+            sync_state::tickets_changed.eq(progress.tickets_changed),
+            sync_state::sync_completed_at.eq(completed),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The cursor of the newest run of `source` that recorded one (finished or interrupted):
+/// where the next incremental run starts.
+pub async fn latest_cursor(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+) -> QueryResult<Option<String>> {
+    sync_state::table
+        .filter(sync_state::source.eq(source))
+        .filter(sync_state::cursor.is_not_null())
+        .order(sync_state::id.desc())
+        .select(sync_state::cursor)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()
+        .map(Option::flatten)
+}

@@ -148,6 +148,142 @@ pub async fn upsert(
     })
 }
 
+#[derive(QueryableByName)]
+struct UpsertManyRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Text)]
+    source_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    previous_hash: Option<String>,
+}
+
+/// [`upsert`] for many tickets in one statement per chunk (what file imports and export pages
+/// use: one round trip instead of one per ticket). Same semantics per ticket; the result is in
+/// the order of `tickets`. A ticket repeated in the slice is applied in order, the later copy
+/// winning, and reported as unchanged if its text matches the earlier copy.
+pub async fn upsert_many(
+    conn: &mut AsyncPgConnection,
+    tickets: &[IncomingTicket],
+) -> QueryResult<Vec<Upserted>> {
+    let mut out = Vec::with_capacity(tickets.len());
+    // ON CONFLICT cannot touch one row twice in a statement: a repeated key starts a new chunk.
+    let mut start = 0;
+    while start < tickets.len() {
+        let mut seen = std::collections::HashSet::new();
+        let mut end = start;
+        while end < tickets.len()
+            && end - start < 1000
+            && seen.insert((tickets[end].source, tickets[end].source_id.as_str()))
+        {
+            end += 1;
+        }
+        out.extend(upsert_chunk(conn, &tickets[start..end]).await?);
+        start = end;
+    }
+    Ok(out)
+}
+
+async fn upsert_chunk(
+    conn: &mut AsyncPgConnection,
+    tickets: &[IncomingTicket],
+) -> QueryResult<Vec<Upserted>> {
+    use diesel::sql_types::Array;
+    let hashes: Vec<String> = tickets.iter().map(IncomingTicket::content_hash).collect();
+    let col = |f: &dyn Fn(&IncomingTicket) -> Option<String>| -> Vec<Option<String>> {
+        tickets.iter().map(f).collect()
+    };
+    let rows: Vec<UpsertManyRow> = diesel::sql_query(
+        "WITH input AS ( \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[], $9::int8[], $10::text[], $11::jsonb[], $12::text[], $13::text[], \
+                 $14::text[], $15::timestamptz[], $16::timestamptz[]) \
+             AS i(source, source_id, subject, description, internal_notes, public_comments, requester_email, \
+                 requester_org_name, source_org_id, customer_key, tags, status, priority, content_hash, \
+                 ticket_created_at, ticket_updated_at)), \
+         previous AS ( \
+             SELECT t.source, t.source_id, t.content_hash FROM tickets t \
+             JOIN input i ON t.source = i.source AND t.source_id = i.source_id), \
+         upserted AS ( \
+             INSERT INTO tickets (source, source_id, subject, description, internal_notes, public_comments, \
+                 requester_email, requester_org_name, source_org_id, customer_key, tags, status, priority, \
+                 content_hash, ticket_created_at, ticket_updated_at, synced_at) \
+             SELECT source, source_id, subject, description, internal_notes, public_comments, \
+                 requester_email, requester_org_name, source_org_id, customer_key, tags, status, priority, \
+                 content_hash, ticket_created_at, ticket_updated_at, NOW() FROM input \
+             ON CONFLICT (source, source_id) DO UPDATE SET \
+                 subject = EXCLUDED.subject, description = EXCLUDED.description, \
+                 internal_notes = EXCLUDED.internal_notes, public_comments = EXCLUDED.public_comments, \
+                 requester_email = EXCLUDED.requester_email, requester_org_name = EXCLUDED.requester_org_name, \
+                 source_org_id = EXCLUDED.source_org_id, customer_key = EXCLUDED.customer_key, \
+                 tags = EXCLUDED.tags, status = EXCLUDED.status, priority = EXCLUDED.priority, \
+                 content_hash = EXCLUDED.content_hash, ticket_created_at = EXCLUDED.ticket_created_at, \
+                 ticket_updated_at = EXCLUDED.ticket_updated_at, synced_at = NOW(), \
+                 analysis_failed_at = CASE WHEN tickets.content_hash = EXCLUDED.content_hash \
+                     THEN tickets.analysis_failed_at END, \
+                 analysis_error = CASE WHEN tickets.content_hash = EXCLUDED.content_hash \
+                     THEN tickets.analysis_error END \
+             RETURNING id, source, source_id) \
+         SELECT u.id, u.source::text AS source, u.source_id::text AS source_id, p.content_hash::text AS previous_hash \
+         FROM upserted u LEFT JOIN previous p ON p.source = u.source AND p.source_id = u.source_id",
+    )
+    .bind::<Array<Text>, _>(tickets.iter().map(|t| t.source.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        tickets
+            .iter()
+            .map(|t| t.source_id.chars().take(255).collect::<String>())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| cap(&t.subject, 500)))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| t.description.clone()))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| t.internal_notes.clone()))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| t.public_comments.clone()))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| cap(&t.requester_email, 255)))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| cap(&t.requester_org_name, 255)))
+    .bind::<Array<Nullable<BigInt>>, _>(tickets.iter().map(|t| t.source_org_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| {
+        cap(
+            &customer_key(t.requester_org_name.as_deref(), t.requester_email.as_deref()),
+            300,
+        )
+    }))
+    .bind::<Array<Jsonb>, _>(
+        tickets
+            .iter()
+            .map(|t| serde_json::json!(t.tags))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| cap(&t.status, 50)))
+    .bind::<Array<Nullable<Text>>, _>(col(&|t| cap(&t.priority, 50)))
+    .bind::<Array<Text>, _>(&hashes)
+    .bind::<Array<Timestamptz>, _>(tickets.iter().map(|t| t.created_at).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(tickets.iter().map(|t| t.updated_at).collect::<Vec<_>>())
+    .load(conn)
+    .await?;
+    let by_key: std::collections::HashMap<(String, String), UpsertManyRow> = rows
+        .into_iter()
+        .map(|r| ((r.source.clone(), r.source_id.clone()), r))
+        .collect();
+    tickets
+        .iter()
+        .zip(&hashes)
+        .map(|(t, hash)| {
+            let key = (
+                t.source.as_str().to_string(),
+                t.source_id.chars().take(255).collect::<String>(),
+            );
+            let row = by_key.get(&key).ok_or(diesel::result::Error::NotFound)?;
+            Ok(Upserted {
+                id: TicketId(row.id),
+                created: row.previous_hash.is_none(),
+                content_changed: row.previous_hash.as_deref() != Some(hash.as_str()),
+            })
+        })
+        .collect()
+}
+
 /// The ticket with this id.
 pub async fn find(conn: &mut AsyncPgConnection, id: TicketId) -> QueryResult<Option<TicketRow>> {
     tickets::table

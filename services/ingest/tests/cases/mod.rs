@@ -1,0 +1,2 @@
+mod webhooks;
+mod zendesk_sync;
