@@ -22,7 +22,7 @@ export RUST_LOG=${RUST_LOG:-info}
 # The demo's clusters should show fresh statistics while you watch.
 export STATS_EVERY_SECS=${STATS_EVERY_SECS:-30}
 SAMPLE=services/ingest/data/sample_tickets.jsonl
-BIN=target/debug
+BIN=${CARGO_TARGET_DIR:-target}/debug
 
 reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
@@ -75,7 +75,7 @@ echo "==> Importing the bundled sample tickets ($SAMPLE)"
 RUST_LOG=warn "$BIN/ingest" import "$SAMPLE" --rebase-dates
 
 echo "==> Waiting for analysis and clustering"
-RUST_LOG=warn "$BIN/api" report --wait 300 --top 5
+RUST_LOG=warn "$BIN/api" report --wait 900 --top 5
 
 # The API wants a bearer token; a read token for the dashboard and for trying it by hand.
 TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-dashboard --scope read 2>/dev/null)
