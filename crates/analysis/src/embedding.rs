@@ -360,7 +360,7 @@ impl Analyzer for EmbeddingAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::SourceKind;
+    use crate::offline::tests::ticket;
     use std::sync::OnceLock;
 
     fn analyzer() -> &'static EmbeddingAnalyzer {
@@ -369,26 +369,6 @@ mod tests {
             let embedder = embed::shared().expect("model present: run `make model`");
             EmbeddingAnalyzer::new(embedder, &Taxonomy::default()).unwrap()
         })
-    }
-
-    fn ticket(subject: &str, description: &str) -> IncomingTicket {
-        let t = "2026-11-01T10:00:00Z".parse().unwrap();
-        IncomingTicket {
-            source: SourceKind::Zendesk,
-            source_id: "1".into(),
-            subject: Some(subject.into()),
-            description: Some(description.into()),
-            public_comments: Some("Agent: have you tried the export and the PTO report?".into()),
-            internal_notes: None,
-            requester_email: None,
-            requester_org_name: None,
-            source_org_id: None,
-            tags: vec![],
-            status: None,
-            priority: None,
-            created_at: t,
-            updated_at: t,
-        }
     }
 
     fn analyze(subject: &str, description: &str) -> AnalysisOutcome {

@@ -447,11 +447,14 @@ pub(crate) fn severity(own: &str, whole: &str) -> Severity {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use domain::SourceKind;
 
-    fn ticket(subject: &str, description: &str) -> IncomingTicket {
+    /// A ticket with the customer's words, plus an agent reply that mentions other
+    /// subcategories (which an analyzer must not turn into issues). Shared by the analyzers'
+    /// unit tests.
+    pub(crate) fn ticket(subject: &str, description: &str) -> IncomingTicket {
         let t = "2026-11-01T10:00:00Z".parse().unwrap();
         IncomingTicket {
             source: SourceKind::Zendesk,
