@@ -230,6 +230,10 @@ diesel::table! {
         headers -> Jsonb,
         body -> Text,
         error -> Text,
+        replay_count -> Int4,
+        last_replayed_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        resolution -> Nullable<Text>,
     }
 }
 
