@@ -60,6 +60,12 @@ impl TestApp {
             .await
     }
 
+    /// The Prometheus text of `/metrics` (no token needed).
+    async fn metrics(&self) -> String {
+        let response = self.client.get(format!("{}/metrics", self.base)).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+
     async fn replay_dead_letter(&self, id: i64) -> (u16, Value) {
         let path = format!("/api/ops/dead-letters/{id}/replay");
         self.call(reqwest::Method::POST, &path, Some(&self.admin), None)
@@ -1135,15 +1141,7 @@ async fn metrics_count_requests_per_route_and_jobs_per_queue() {
         .await
         .unwrap();
     app.get("/api/clusters").await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("http_requests_total{method=\"GET\",route=\"/api/clusters\",status=\"200\"}"),
         "{text}"
@@ -1289,12 +1287,12 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
     assert_eq!(status, 200, "{body}");
 
     // The customer edits the ticket; the analyzer finds the PTO problem again (as before the
-    // correction) and a new timesheet problem.
+    // correction) and a new clock-in problem.
     let mut conn = app.env.infra.pool.get().await.unwrap();
     let mut t = testkit::ticket(
         "1002",
         "subject",
-        "text 1002, and timesheets will not submit",
+        "text 1002, and the clock-in button does nothing",
         Utc::now() - Duration::days(9),
     );
     t.requester_org_name = Some("Org 1002".into());
@@ -1309,9 +1307,9 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
         ),
         issue(
             "TIME_AND_ATTENDANCE",
-            "timesheets",
+            "punch_in_out",
             Severity::High,
-            "Timesheets will not submit",
+            "Clock-in button does nothing",
         ),
     ];
     let provenance = issue::Provenance {
@@ -1333,7 +1331,7 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
             issues: 1,
             touched_clusters: vec![]
         },
-        "only the timesheet issue is new"
+        "only the clock-in issue is new"
     );
 
     let (_, body) = app.get("/api/tickets/1002?source=zendesk").await;
@@ -1347,7 +1345,7 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
     assert_eq!(kept["severity"], "critical");
     assert_eq!(kept["cluster_id"], Value::Null);
     assert_eq!(kept["corrected_by"], "pm-alice");
-    assert!(issues.iter().any(|i| i["subcategory"] == "timesheets"));
+    assert!(issues.iter().any(|i| i["subcategory"] == "punch_in_out"));
     // Its audit trail is still attached.
     let trail = issue::corrections(&mut conn, domain::IssueId(issue_id.parse().unwrap()))
         .await
@@ -1359,7 +1357,7 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
         .await
         .unwrap();
     assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].subcategory, "timesheets");
+    assert_eq!(waiting[0].subcategory, "punch_in_out");
     assert!(!cluster::assign(
         &mut conn,
         domain::IssueId(issue_id.parse().unwrap()),
@@ -1371,7 +1369,7 @@ async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
     let stale = issue::tickets_with_unclustered(&mut conn, Utc::now() + Duration::hours(1), 100)
         .await
         .unwrap();
-    assert_eq!(stale, vec![upserted.id], "only for the timesheet issue");
+    assert_eq!(stale, vec![upserted.id], "only for the clock-in issue");
     let _ = pto;
 }
 
@@ -1620,15 +1618,7 @@ async fn metrics_report_llm_tokens_and_cost_per_model() {
         .await
         .unwrap();
     }
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let labels = "analyzer=\"claude\",model=\"claude-sonnet-5-5\"";
     for line in [
         format!("issue_miner_llm_tokens_total{{{labels},kind=\"input\"}} 2000"),

@@ -437,12 +437,6 @@ type TicketColumns = (
     DateTime<Utc>,
 );
 
-/// The searched text of an issue; must stay identical to the index expression in
-/// migrations/2026-11-23-200000_api_tokens_corrections_audit/up.sql.
-const SEARCH_EXPR: &str =
-    "(extracted_issues.summary || ' ' || coalesce(extracted_issues.detail, '') \
-     || ' ' || coalesce(extracted_issues.representative_quote, '')) ILIKE ";
-
 type IssueQuery<'a> = extracted_issues::BoxedQuery<'a, diesel::pg::Pg>;
 
 fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
@@ -479,12 +473,10 @@ fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        // One expression over the three fields, so the trigram index of the API migration
-        // (idx_issues_search_trgm) serves the search instead of a scan of every issue.
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(SEARCH_EXPR)
-                .bind::<Text, _>(like_pattern(text)),
-        );
+        // `search_text` is the three fields lower-cased by PostgreSQL (a generated column with
+        // a trigram index): a LIKE of the lower-cased text is a case-insensitive search that
+        // does not case-fold every row it checks.
+        q = q.filter(extracted_issues::search_text.like(like_pattern(&text.to_lowercase())));
     }
     q
 }

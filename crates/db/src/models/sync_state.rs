@@ -61,16 +61,18 @@ pub async fn start(
     cursor: Option<&str>,
     started: DateTime<Utc>,
 ) -> QueryResult<i32> {
+    // Explicit NULLs: the column's default is NOW(), which would show a run that has just
+    // started (or died before its first page) as completed.
     diesel::insert_into(sync_state::table)
-        .values(&NewSyncRun {
-            source,
-            cursor,
-            last_ticket_updated_at: started,
-            tickets_synced: 0,
-            tickets_changed: 0,
-            sync_started_at: started,
-            sync_completed_at: None,
-        })
+        .values((
+            sync_state::source.eq(source),
+            sync_state::cursor.eq(cursor),
+            sync_state::last_ticket_updated_at.eq(started),
+            sync_state::tickets_synced.eq(0),
+            sync_state::tickets_changed.eq(0),
+            sync_state::sync_started_at.eq(started),
+            sync_state::sync_completed_at.eq(None::<DateTime<Utc>>),
+        ))
         .returning(sync_state::id)
         .get_result(conn)
         .await

@@ -87,6 +87,12 @@ pub async fn list(
     )))
 }
 
+async fn find(conn: &mut db::PgConn, id: i64) -> Result<dead_letter::DeadLetter, ApiError> {
+    dead_letter::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no dead letter {id}")))
+}
+
 /// `GET /api/ops/dead-letters/{id}`: one dead letter with its whole body and kept headers.
 #[utoipa::path(
     tag = "operations",
@@ -108,9 +114,7 @@ pub async fn detail(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let letter = dead_letter::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no dead letter {id}")))?;
+    let letter = find(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(dto::DeadLetter::from(letter)))
 }
 
@@ -143,9 +147,7 @@ pub async fn replay(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let mut conn = state.pool.get().await?;
-    let letter = dead_letter::find(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no dead letter {id}")))?;
+    let letter = find(&mut conn, id).await?;
     if let Some(at) = letter.resolved_at {
         return Err(ApiError::Conflict(format!(
             "dead letter {id} was resolved at {at}: {}",
