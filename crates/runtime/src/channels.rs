@@ -210,10 +210,10 @@ pub fn slack_is_form(content_type: Option<&str>, body: &[u8]) -> bool {
             .trim()
             .to_ascii_lowercase()
             .starts_with("application/x-www-form-urlencoded"),
-        None => !body
+        None => body
             .iter()
             .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'{'),
+            .is_none_or(|b| *b != b'{'),
     }
 }
 
