@@ -113,35 +113,36 @@ fn label(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// One counter's samples for a model's totals: (the `kind` label, if any; the value).
+type Samples = Vec<(Option<&'static str>, String)>;
+
 /// The LLM usage of the stored analyses in Prometheus text format: counters per analyzer and
 /// model (`model="none"` for analyzers without one). Cost counts only runs whose model had a
 /// known price; `issue_miner_llm_unpriced_runs_total` counts the others.
 pub fn render_llm_usage(rows: &[ModelTotals]) -> String {
     let mut out = String::new();
-    let series = |out: &mut String,
-                  name: &str,
-                  help: &str,
-                  value: &dyn Fn(&ModelTotals) -> Vec<(Option<&str>, String)>| {
-        let _ = writeln!(out, "# HELP {name} {help}");
-        let _ = writeln!(out, "# TYPE {name} counter");
-        for r in rows {
-            let base = format!(
-                "analyzer=\"{}\",model=\"{}\"",
-                label(&r.analyzer),
-                label(r.model.as_deref().unwrap_or("none"))
-            );
-            for (kind, v) in value(r) {
-                match kind {
-                    Some(kind) => {
-                        let _ = writeln!(out, "{name}{{{base},kind=\"{kind}\"}} {v}");
-                    }
-                    None => {
-                        let _ = writeln!(out, "{name}{{{base}}} {v}");
+    let series =
+        |out: &mut String, name: &str, help: &str, value: &dyn Fn(&ModelTotals) -> Samples| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for r in rows {
+                let base = format!(
+                    "analyzer=\"{}\",model=\"{}\"",
+                    label(&r.analyzer),
+                    label(r.model.as_deref().unwrap_or("none"))
+                );
+                for (kind, v) in value(r) {
+                    match kind {
+                        Some(kind) => {
+                            let _ = writeln!(out, "{name}{{{base},kind=\"{kind}\"}} {v}");
+                        }
+                        None => {
+                            let _ = writeln!(out, "{name}{{{base}}} {v}");
+                        }
                     }
                 }
             }
-        }
-    };
+        };
     series(
         &mut out,
         "issue_miner_llm_tokens_total",
