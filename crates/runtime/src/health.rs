@@ -1,6 +1,9 @@
-//! The `/health` endpoint of the worker services (Railway checks it; operators curl it).
+//! The `/health` and `/ready` endpoints of the worker services (Railway and docker-compose
+//! check `/ready`; operators curl either). On the workers both check PostgreSQL and Redis —
+//! a worker without them can do nothing — so `/ready` is the same answer under the name every
+//! service (the api included) uses for its readiness check.
 
-use actix_web::{get, web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 
 /// What `/health` checks.
@@ -41,7 +44,6 @@ pub async fn check(pool: &db::Pool, queues: &queue::Queues) -> (bool, serde_json
     )
 }
 
-#[get("/health")]
 async fn health(served: web::Data<Served>) -> HttpResponse {
     let state = &served.state;
     let (ok, mut body) = check(&state.pool, &state.queues).await;
@@ -79,7 +81,8 @@ pub fn serve_with_detail(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(served.clone()))
-            .service(health)
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(health))
     })
     .workers(1)
     .disable_signals()

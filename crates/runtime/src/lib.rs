@@ -1,6 +1,10 @@
 //! What every service does the same way: telemetry, settings from the environment, start-up
-//! (database, migrations, taxonomy, Redis), the health endpoint and shutdown on a signal.
+//! (database, migrations, taxonomy, Redis), the health endpoint and shutdown on a signal; and
+//! what every intake path shares: normalizing channel payloads ([`channels`], used by the
+//! ingest service's webhooks and the API's dead-letter replay) and accepting tickets
+//! ([`intake`]).
 
+pub mod channels;
 pub mod health;
 pub mod intake;
 pub mod settings;

@@ -6,6 +6,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// `value` as a JSON body, ready to cache.
+pub fn json_bytes(value: &impl Serialize) -> Result<bytes::Bytes, crate::ApiError> {
+    serde_json::to_vec(value)
+        .map(bytes::Bytes::from)
+        .map_err(|e| crate::ApiError::Internal(e.into()))
+}
+
 /// A page of results with the numbers a client needs to page through them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Paginated<T> {
@@ -98,56 +105,28 @@ pub struct TicketRef {
     pub url: Option<String>,
 }
 
+/// An issue with the ticket it came from.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Issue {
-    pub id: Uuid,
-    pub category: String,
-    pub subcategory: String,
-    pub issue_type: String,
-    pub severity: String,
-    pub summary: String,
-    pub detail: Option<String>,
-    pub representative_quote: Option<String>,
-    pub confidence: Option<f64>,
-    pub cluster_id: Option<Uuid>,
-    pub analyzer: String,
-    pub model: Option<String>,
-    pub extracted_at: DateTime<Utc>,
-    /// Who corrected the issue by hand (the API token's name), if anyone.
-    pub corrected_by: Option<String>,
-    pub corrected_at: Option<DateTime<Utc>>,
+    #[serde(flatten)]
+    pub issue: TicketIssue,
     pub ticket: TicketRef,
 }
 
 impl Issue {
     pub fn from_row(row: IssueWithTicket, url: Option<String>) -> Self {
-        let i = row.issue;
+        let ticket = TicketRef {
+            id: row.issue.ticket_id,
+            source: row.source,
+            source_id: row.source_id,
+            subject: row.subject,
+            requester_org_name: row.requester_org_name,
+            created_at: row.ticket_created_at,
+            url,
+        };
         Issue {
-            id: i.id,
-            category: i.category,
-            subcategory: i.subcategory,
-            issue_type: i.issue_type,
-            severity: i.severity,
-            summary: i.summary,
-            detail: i.detail,
-            representative_quote: i.representative_quote,
-            // f32 in the database; round so 0.92 does not print as 0.9200000166893005.
-            confidence: i.confidence.map(|c| (f64::from(c) * 100.0).round() / 100.0),
-            cluster_id: i.cluster_id,
-            analyzer: i.analyzer,
-            model: i.model,
-            extracted_at: i.extracted_at,
-            corrected_by: i.corrected_by,
-            corrected_at: i.corrected_at,
-            ticket: TicketRef {
-                id: i.ticket_id,
-                source: row.source,
-                source_id: row.source_id,
-                subject: row.subject,
-                requester_org_name: row.requester_org_name,
-                created_at: row.ticket_created_at,
-                url,
-            },
+            issue: row.issue.into(),
+            ticket,
         }
     }
 }
@@ -201,7 +180,8 @@ pub struct Summary {
     pub emerging_clusters: Vec<Cluster>,
 }
 
-/// An issue of one ticket (the ticket is the enclosing object).
+/// An issue of one ticket (the ticket is the enclosing object, or `ticket` beside it in
+/// [`Issue`]).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketIssue {
     pub id: Uuid,
@@ -217,6 +197,7 @@ pub struct TicketIssue {
     pub analyzer: String,
     pub model: Option<String>,
     pub extracted_at: DateTime<Utc>,
+    /// Who corrected the issue by hand (the API token's name), if anyone.
     pub corrected_by: Option<String>,
     pub corrected_at: Option<DateTime<Utc>>,
 }
@@ -232,6 +213,7 @@ impl From<db::models::issue::IssueRow> for TicketIssue {
             summary: i.summary,
             detail: i.detail,
             representative_quote: i.representative_quote,
+            // f32 in the database; round so 0.92 does not print as 0.9200000166893005.
             confidence: i.confidence.map(|c| (f64::from(c) * 100.0).round() / 100.0),
             cluster_id: i.cluster_id,
             analyzer: i.analyzer,
@@ -312,8 +294,13 @@ pub struct MergeResult {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncStatus {
     pub source: String,
-    /// The latest sync run, if any.
+    /// The latest sync run, if any (running, interrupted or completed: see its `state`).
     pub last_run: Option<SyncRun>,
+    /// The run in progress now (it holds the sync lock), with its cursor and progress so far.
+    pub in_progress: Option<SyncRun>,
+    /// Runs that stopped without completing (crash, error, shutdown), newest first, at most
+    /// 20; the next run resumes from the newest stored cursor.
+    pub interrupted: Vec<SyncRun>,
     /// Sync jobs waiting for the ingest service.
     pub queued: u64,
     pub running: u64,
@@ -323,6 +310,8 @@ pub struct SyncStatus {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SyncRun {
     pub id: i32,
+    /// `running`, `interrupted` or `completed`.
+    pub state: String,
     pub cursor: Option<String>,
     pub last_ticket_updated_at: DateTime<Utc>,
     pub tickets_synced: i32,
@@ -330,6 +319,23 @@ pub struct SyncRun {
     pub issues_extracted: i32,
     pub sync_started_at: DateTime<Utc>,
     pub sync_completed_at: Option<DateTime<Utc>>,
+}
+
+impl SyncRun {
+    /// `run` in the given state.
+    pub fn new(run: db::models::sync_state::SyncRun, state: &str) -> Self {
+        SyncRun {
+            id: run.id,
+            state: state.into(),
+            cursor: run.cursor,
+            last_ticket_updated_at: run.last_ticket_updated_at,
+            tickets_synced: run.tickets_synced,
+            tickets_changed: run.tickets_changed,
+            issues_extracted: run.issues_extracted,
+            sync_started_at: run.sync_started_at,
+            sync_completed_at: run.sync_completed_at,
+        }
+    }
 }
 
 /// A job was queued.
@@ -409,11 +415,87 @@ impl From<queue::JobInfo> for JobView {
     }
 }
 
+/// Characters of a dead letter's body shown in the list.
+pub const BODY_PREVIEW_CHARS: usize = 500;
+
+/// A dead letter as listed: what arrived, when, and why it could not become a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetterSummary {
+    pub id: i64,
+    /// The channel it came in on: zendesk, slack, intercom, whatsapp.
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    /// Why it could not be normalized (the latest replay's reason, once replayed).
+    pub error: String,
+    /// The body's first characters.
+    pub body_preview: String,
+    pub body_bytes: usize,
+    pub replay_count: i32,
+    pub last_replayed_at: Option<DateTime<Utc>>,
+    /// When a replay resolved it (stored its tickets, or found it is not a ticket).
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
+
+impl From<db::models::dead_letter::DeadLetter> for DeadLetterSummary {
+    fn from(d: db::models::dead_letter::DeadLetter) -> Self {
+        DeadLetterSummary {
+            id: d.id,
+            channel: d.source,
+            received_at: d.received_at,
+            error: d.error,
+            body_preview: d.body.chars().take(BODY_PREVIEW_CHARS).collect(),
+            body_bytes: d.body.len(),
+            replay_count: d.replay_count,
+            last_replayed_at: d.last_replayed_at,
+            resolved_at: d.resolved_at,
+            resolution: d.resolution,
+        }
+    }
+}
+
+/// A dead letter whole: the listed fields, the body and the headers kept with it (content
+/// type, delivery ids and timestamps; never signatures).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetter {
+    #[serde(flatten)]
+    pub summary: DeadLetterSummary,
+    pub body: String,
+    #[schema(value_type = Object)]
+    pub headers: serde_json::Value,
+}
+
+impl From<db::models::dead_letter::DeadLetter> for DeadLetter {
+    fn from(mut d: db::models::dead_letter::DeadLetter) -> Self {
+        let body = std::mem::take(&mut d.body);
+        let headers = std::mem::take(&mut d.headers);
+        let mut summary = DeadLetterSummary::from(d);
+        summary.body_preview = body.chars().take(BODY_PREVIEW_CHARS).collect();
+        summary.body_bytes = body.len();
+        DeadLetter {
+            summary,
+            body,
+            headers,
+        }
+    }
+}
+
+/// What a replay did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadLetterReplay {
+    pub resolved: bool,
+    pub resolution: String,
+    /// The tickets stored (none when the payload is not a ticket, or for Zendesk, whose
+    /// ticket the queued sync brings).
+    pub tickets: Vec<AcceptedTicket>,
+    pub dead_letter: DeadLetterSummary,
+}
+
 /// The error body of every 4xx/5xx.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable code: bad_request, unauthorized, forbidden, not_found, payload_too_large,
-    /// unprocessable, unavailable, internal.
+    /// unprocessable, conflict, unavailable, internal.
     pub error: String,
     pub message: String,
 }

@@ -70,6 +70,12 @@ pub struct Settings {
     /// `API_CACHE_SECS`: how long the cluster list and the summary are served from memory
     /// (0 turns the cache off). Writes through this API empty it at once.
     pub cache_ttl: Duration,
+    /// `API_CACHE_MAX_STALE_SECS`: how old a cached answer may still be served while it is
+    /// recomputed in the background (stale-while-revalidate); past it a request recomputes.
+    pub cache_max_stale: Duration,
+    /// `METRICS_CACHE_SECS`: how long the LLM usage totals of `/metrics` are reused between
+    /// scrapes (they are an SQL aggregate over `analysis_runs`).
+    pub metrics_cache_ttl: Duration,
 }
 
 /// The dashboard's origin when `DASHBOARD_ORIGIN` is not set (Next.js' dev server).
@@ -83,6 +89,8 @@ impl Settings {
             dashboard_origin: env_var("DASHBOARD_ORIGIN")
                 .unwrap_or_else(|| DEFAULT_DASHBOARD_ORIGIN.into()),
             cache_ttl: Duration::from_secs(env_or("API_CACHE_SECS", 2u64)?),
+            cache_max_stale: Duration::from_secs(env_or("API_CACHE_MAX_STALE_SECS", 30u64)?),
+            metrics_cache_ttl: Duration::from_secs(env_or("METRICS_CACHE_SECS", 5u64)?),
         })
     }
 
@@ -93,6 +101,8 @@ impl Settings {
             zendesk_subdomain: None,
             dashboard_origin: DEFAULT_DASHBOARD_ORIGIN.into(),
             cache_ttl: Duration::from_secs(2),
+            cache_max_stale: Duration::from_secs(30),
+            metrics_cache_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -109,7 +119,9 @@ pub struct AppState {
     /// Classifies `POST /api/analyze` texts; any [`Analyzer`] fits (the offline one by default).
     pub analyzer: Arc<dyn Analyzer>,
     /// Short-lived responses of the hot read endpoints.
-    pub cache: cache::ResponseCache,
+    pub cache: Arc<cache::ResponseCache>,
+    /// The LLM usage totals `/metrics` reports, reused for a few seconds.
+    pub llm_usage: monitoring::UsageCache,
 }
 
 impl AppState {
@@ -156,7 +168,11 @@ impl Application {
             taxonomy: infra.taxonomy,
             zendesk_subdomain: settings.zendesk_subdomain.clone(),
             analyzer,
-            cache: cache::ResponseCache::new(settings.cache_ttl),
+            cache: Arc::new(cache::ResponseCache::new(
+                settings.cache_ttl,
+                settings.cache_max_stale,
+            )),
+            llm_usage: monitoring::UsageCache::new(settings.metrics_cache_ttl),
         });
         let origin = settings.dashboard_origin.clone();
         let server = HttpServer::new(move || {

@@ -1,5 +1,7 @@
 //! Prometheus metrics: request counts and latency histograms per route (recorded by a
-//! middleware), and at scrape time the job counts of every queue read from Redis.
+//! middleware); at scrape time the job counts of every queue read from Redis; and the LLM
+//! token usage and cost of every stored analysis, an SQL aggregate of `analysis_runs` reused
+//! for a few seconds (`METRICS_CACHE_SECS`) so frequent scrapes do not each scan the table.
 //!
 //! The recorder is process-global (the `metrics` facade has one), installed by the first
 //! application built in the process and shared by any later one (tests build several).
@@ -9,9 +11,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{get, web, HttpResponse};
+use db::models::analysis_run::{self, ModelTotals};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::fmt::Write as _;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Request latency buckets, in seconds: fine below 25 ms, where the API's goals are.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -74,6 +78,106 @@ pub async fn record(
     result
 }
 
+/// The per-model LLM totals, reused for a short time between scrapes.
+pub struct UsageCache {
+    ttl: Duration,
+    last: Mutex<Option<(Instant, Vec<ModelTotals>)>>,
+}
+
+impl UsageCache {
+    pub fn new(ttl: Duration) -> Self {
+        UsageCache {
+            ttl,
+            last: Mutex::new(None),
+        }
+    }
+
+    async fn get(&self, pool: &db::Pool) -> Result<Vec<ModelTotals>, ApiError> {
+        if let Some((at, rows)) = &*self.last.lock().unwrap_or_else(|p| p.into_inner()) {
+            if at.elapsed() < self.ttl {
+                return Ok(rows.clone());
+            }
+        }
+        let mut conn = pool.get().await?;
+        let rows = analysis_run::totals_by_model(&mut conn).await?;
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), rows.clone()));
+        Ok(rows)
+    }
+}
+
+/// A Prometheus label value: backslash, quote and line feed escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// One counter's samples for a model's totals: (the `kind` label, if any; the value).
+type Samples = Vec<(Option<&'static str>, String)>;
+
+/// The LLM usage of the stored analyses in Prometheus text format: counters per analyzer and
+/// model (`model="none"` for analyzers without one). Cost counts only runs whose model had a
+/// known price; `issue_miner_llm_unpriced_runs_total` counts the others.
+pub fn render_llm_usage(rows: &[ModelTotals]) -> String {
+    let mut out = String::new();
+    let series =
+        |out: &mut String, name: &str, help: &str, value: &dyn Fn(&ModelTotals) -> Samples| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for r in rows {
+                let base = format!(
+                    "analyzer=\"{}\",model=\"{}\"",
+                    label(&r.analyzer),
+                    label(r.model.as_deref().unwrap_or("none"))
+                );
+                for (kind, v) in value(r) {
+                    match kind {
+                        Some(kind) => {
+                            let _ = writeln!(out, "{name}{{{base},kind=\"{kind}\"}} {v}");
+                        }
+                        None => {
+                            let _ = writeln!(out, "{name}{{{base}}} {v}");
+                        }
+                    }
+                }
+            }
+        };
+    series(
+        &mut out,
+        "issue_miner_llm_tokens_total",
+        "Tokens of the stored analyses (analysis_runs), by kind: input, output, cache_write, cache_read.",
+        &|r| {
+            let t = &r.totals;
+            vec![
+                (Some("input"), t.input_tokens.to_string()),
+                (Some("output"), t.output_tokens.to_string()),
+                (Some("cache_write"), t.cache_creation_input_tokens.to_string()),
+                (Some("cache_read"), t.cache_read_input_tokens.to_string()),
+            ]
+        },
+    );
+    series(
+        &mut out,
+        "issue_miner_llm_cost_usd_total",
+        "Cost in US dollars of the stored analyses whose model has a known price.",
+        &|r| vec![(None, format!("{}", r.totals.cost_usd))],
+    );
+    series(
+        &mut out,
+        "issue_miner_analysis_runs_total",
+        "Stored analyses.",
+        &|r| vec![(None, r.totals.runs.to_string())],
+    );
+    series(
+        &mut out,
+        "issue_miner_llm_unpriced_runs_total",
+        "Stored analyses whose model had no known price (not in the cost).",
+        &|r| vec![(None, r.totals.unpriced_runs.to_string())],
+    );
+    out
+}
+
 /// `GET /metrics`: Prometheus text format. Queue gauges are read from Redis on each scrape, so
 /// they count the jobs of every worker process, not only this one.
 #[utoipa::path(
@@ -101,12 +205,20 @@ pub async fn metrics(
                 }
                 ::metrics::gauge!("queue_oldest_pending_seconds", "queue" => d.queue.clone())
                     .set(d.oldest_pending_secs.unwrap_or(0) as f64);
+                // The done set only grows: processed jobs as a counter, for rate().
+                ::metrics::counter!("issue_miner_jobs_processed_total", "queue" => d.queue.clone())
+                    .absolute(d.done);
             }
         }
         // Metrics stay available without Redis; the request metrics are still worth having.
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read queue depths"),
     }
+    let mut body = handle.render();
+    match state.llm_usage.get(&state.pool).await {
+        Ok(rows) => body.push_str(&render_llm_usage(&rows)),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the LLM usage totals"),
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(handle.render()))
+        .body(body))
 }

@@ -3,7 +3,7 @@
 //! services/api/openapi.json is what the dashboard generates its client from; a test fails
 //! when it differs from what the code serves (`make openapi` rewrites it).
 
-use crate::routes::{clusters, export, health, issues, ops, sync, tickets};
+use crate::routes::{clusters, dead_letters, export, health, issues, ops, sync, tickets};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -39,6 +39,9 @@ use utoipa_swagger_ui::SwaggerUi;
         ops::queues,
         ops::jobs,
         ops::retry,
+        dead_letters::list,
+        dead_letters::detail,
+        dead_letters::replay,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -47,7 +50,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "tickets", description = "Support tickets and on-the-spot classification"),
         (name = "export", description = "CSV exports"),
         (name = "sync", description = "Pulling tickets from Zendesk"),
-        (name = "operations", description = "Health, metrics and the job queues"),
+        (name = "operations", description = "Health, metrics, the job queues and intake dead letters"),
     )
 )]
 pub struct ApiDoc;

@@ -60,6 +60,18 @@ impl TestApp {
             .await
     }
 
+    /// The Prometheus text of `/metrics` (no token needed).
+    async fn metrics(&self) -> String {
+        let response = self.client.get(format!("{}/metrics", self.base)).send();
+        response.await.unwrap().text().await.unwrap()
+    }
+
+    async fn replay_dead_letter(&self, id: i64) -> (u16, Value) {
+        let path = format!("/api/ops/dead-letters/{id}/replay");
+        self.call(reqwest::Method::POST, &path, Some(&self.admin), None)
+            .await
+    }
+
     async fn raw_get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
@@ -1129,15 +1141,7 @@ async fn metrics_count_requests_per_route_and_jobs_per_queue() {
         .await
         .unwrap();
     app.get("/api/clusters").await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("http_requests_total{method=\"GET\",route=\"/api/clusters\",status=\"200\"}"),
         "{text}"
@@ -1264,4 +1268,374 @@ async fn the_cluster_list_is_cached_briefly_and_a_write_empties_the_cache() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(total().await, 2, "the write emptied the cache");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrected_issue_survives_the_reanalysis_of_its_changed_ticket() {
+    let app = spawn_app().await;
+    let (pto, pay) = seed(&app).await;
+    let (_, body) = app.get("/api/tickets/1002?source=zendesk").await;
+    let issue_id = body["issues"][0]["id"].as_str().unwrap().to_string();
+    // The PM moves the PTO issue of ticket 1002 to payroll and takes it out of its cluster.
+    let (status, body) = app
+        .patch(
+            &format!("/api/issues/{issue_id}"),
+            json!({"category": "PAYROLL", "subcategory": "pay_runs", "severity": "critical",
+                   "cluster_id": null}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The customer edits the ticket; the analyzer finds the PTO problem again (as before the
+    // correction) and a new clock-in problem.
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let mut t = testkit::ticket(
+        "1002",
+        "subject",
+        "text 1002, and the clock-in button does nothing",
+        Utc::now() - Duration::days(9),
+    );
+    t.requester_org_name = Some("Org 1002".into());
+    let upserted = ticket::upsert(&mut conn, &t).await.unwrap();
+    assert!(upserted.content_changed);
+    let found = [
+        issue(
+            "TIME_AND_ATTENDANCE",
+            "pto",
+            Severity::Medium,
+            "PTO balance shows zero",
+        ),
+        issue(
+            "TIME_AND_ATTENDANCE",
+            "punch_in_out",
+            Severity::High,
+            "Clock-in button does nothing",
+        ),
+    ];
+    let provenance = issue::Provenance {
+        analyzer: "test",
+        model: None,
+    };
+    let recorded = issue::record_analysis(
+        &mut conn,
+        upserted.id,
+        &t.content_hash(),
+        &found,
+        provenance,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        issue::Recorded::Written {
+            issues: 1,
+            touched_clusters: vec![]
+        },
+        "only the clock-in issue is new"
+    );
+
+    let (_, body) = app.get("/api/tickets/1002?source=zendesk").await;
+    let issues = body["issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 2, "{body}");
+    let kept = issues
+        .iter()
+        .find(|i| i["id"] == issue_id.as_str())
+        .expect("the corrected issue keeps its id");
+    assert_eq!(kept["subcategory"], "pay_runs");
+    assert_eq!(kept["severity"], "critical");
+    assert_eq!(kept["cluster_id"], Value::Null);
+    assert_eq!(kept["corrected_by"], "pm-alice");
+    assert!(issues.iter().any(|i| i["subcategory"] == "punch_in_out"));
+    // Its audit trail is still attached.
+    let trail = issue::corrections(&mut conn, domain::IssueId(issue_id.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1);
+
+    // The clusterer leaves the issue the PM unclustered alone; the new one awaits a cluster.
+    let waiting = issue::awaiting_cluster(&mut conn, upserted.id)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].subcategory, "punch_in_out");
+    assert!(!cluster::assign(
+        &mut conn,
+        domain::IssueId(issue_id.parse().unwrap()),
+        domain::ClusterId(pay),
+        Utc::now()
+    )
+    .await
+    .unwrap());
+    let stale = issue::tickets_with_unclustered(&mut conn, Utc::now() + Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(stale, vec![upserted.id], "only for the clock-in issue");
+    let _ = pto;
+}
+
+async fn dead_letter(app: &TestApp, source: &str, headers: Value, body: &str, error: &str) -> i64 {
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    db::models::dead_letter::insert(
+        &mut conn,
+        &db::models::dead_letter::NewDeadLetter {
+            source,
+            headers,
+            body,
+            error,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_list_dead_letters_and_replay_them_through_the_current_normalizers() {
+    let app = spawn_app().await;
+    // A slash command kept by a version that could not read forms, a WhatsApp sticker (still
+    // not a ticket) and a Zendesk trigger whose ticket id can now be read.
+    let command = dead_letter(
+        &app,
+        "slack",
+        json!({"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": "1700000000"}),
+        "command=%2Fissue&text=Clock+in+button+spins+forever&channel_id=C1&trigger_id=42.7",
+        "unsupported Slack payload",
+    )
+    .await;
+    let sticker = dead_letter(
+        &app,
+        "whatsapp",
+        json!({"content-type": "application/json"}),
+        r#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"id":"wamid.S1","type":"sticker","timestamp":"1700000000"}]}}]}]}"#,
+        "message wamid.S1 of type \"sticker\" has no text",
+    )
+    .await;
+    let zendesk = dead_letter(
+        &app,
+        "zendesk",
+        json!({}),
+        r#"{"ticket": {"id": "77"}}"#,
+        "old parser",
+    )
+    .await;
+
+    // Admin scope only.
+    for token in [&app.read, &app.write] {
+        let (status, body) = app
+            .call(
+                reqwest::Method::GET,
+                "/api/ops/dead-letters",
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 403, "{body}");
+        let (status, _) = app
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/ops/dead-letters/{command}/replay"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, 403);
+    }
+    let (status, body) = app.admin_get("/api/ops/dead-letters?per_page=2").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 3);
+    assert_eq!(body["pages"], 2);
+    assert_eq!(body["items"][0]["id"], zendesk, "newest first");
+    assert_eq!(body["items"][1]["channel"], "whatsapp");
+    assert!(body["items"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("sticker"));
+    assert!(body["items"][1]["received_at"].is_string());
+    let (_, body) = app.admin_get("/api/ops/dead-letters?channel=slack").await;
+    assert_eq!(body["total"], 1);
+    let (status, body) = app
+        .admin_get(&format!("/api/ops/dead-letters/{command}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body["body"].as_str().unwrap().starts_with("command="));
+    assert_eq!(body["headers"]["x-slack-request-timestamp"], "1700000000");
+
+    let (status, body) = app.replay_dead_letter(command).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resolved"], true);
+    assert_eq!(body["tickets"][0]["source_id"], "C1:42.7");
+    assert_eq!(body["tickets"][0]["queued_for_analysis"], true);
+    let (status, stored) = app.get("/api/tickets/C1:42.7?source=slack").await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(
+        stored["ticket_created_at"], "2023-11-14T22:13:20Z",
+        "dated by the kept timestamp"
+    );
+
+    let (status, body) = app.replay_dead_letter(sticker).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("sticker"));
+
+    let (status, body) = app.replay_dead_letter(zendesk).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["resolution"].as_str().unwrap().contains("77"));
+    assert_eq!(app.env.infra.queues.depth("sync").await.unwrap().pending, 1);
+
+    let (status, body) = app.replay_dead_letter(command).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = app.replay_dead_letter(999_999).await;
+    assert_eq!(status, 404);
+
+    // Only the sticker is still open; it records the failed replay.
+    let (_, open) = app.admin_get("/api/ops/dead-letters").await;
+    assert_eq!(open["total"], 1);
+    assert_eq!(open["items"][0]["id"], sticker);
+    assert_eq!(open["items"][0]["replay_count"], 1);
+    assert!(open["items"][0]["last_replayed_at"].is_string());
+    let (_, resolved) = app.admin_get("/api/ops/dead-letters?state=resolved").await;
+    assert_eq!(resolved["total"], 2);
+    assert!(resolved["items"][0]["resolved_at"].is_string());
+    let (_, all) = app.admin_get("/api/ops/dead-letters?state=all").await;
+    assert_eq!(all["total"], 3);
+
+    for path in [
+        "/api/ops/dead-letters?state=closed",
+        "/api/ops/dead-letters?channel=fax",
+        "/api/ops/dead-letters?per_page=0",
+        "/api/ops/dead-letters?page=0",
+        "/api/ops/dead-letters?colour=red",
+        "/api/ops/dead-letters/abc",
+    ] {
+        let (status, body) = app.admin_get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["message"].is_string(), "{path}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_status_shows_the_running_and_the_interrupted_runs() {
+    let app = spawn_app().await;
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let t0 = Utc::now() - Duration::hours(2);
+    // A run that died after two pages.
+    let dead = db::models::sync_state::start(&mut conn, "zendesk", None, t0)
+        .await
+        .unwrap();
+    db::models::sync_state::update(
+        &mut conn,
+        dead,
+        db::models::sync_state::Progress {
+            cursor: Some("cursor-after-page-2"),
+            last_ticket_updated_at: t0,
+            tickets_synced: 2000,
+            tickets_changed: 40,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let (status, body) = app.get("/api/sync/status").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["in_progress"], Value::Null);
+    assert_eq!(body["interrupted"][0]["id"], dead);
+    assert_eq!(body["interrupted"][0]["state"], "interrupted");
+    assert_eq!(body["interrupted"][0]["cursor"], "cursor-after-page-2");
+    assert_eq!(body["interrupted"][0]["tickets_synced"], 2000);
+    assert_eq!(body["last_run"]["state"], "interrupted");
+
+    // Another run holds the sync lock (as the ingest service does while it syncs).
+    let mut lock = app.env.infra.pool.get().await.unwrap();
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_lock({})",
+            db::models::sync_state::ZENDESK_SYNC_LOCK
+        ))
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    }
+    let running = db::models::sync_state::start(
+        &mut conn,
+        "zendesk",
+        Some("cursor-after-page-2"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let (_, body) = app.get("/api/sync/status").await;
+    assert_eq!(body["in_progress"]["id"], running, "{body}");
+    assert_eq!(body["in_progress"]["state"], "running");
+    assert_eq!(body["in_progress"]["cursor"], "cursor-after-page-2");
+    assert_eq!(body["last_run"]["state"], "running");
+    assert_eq!(body["interrupted"].as_array().unwrap().len(), 1);
+    assert_eq!(body["interrupted"][0]["id"], dead);
+    {
+        use diesel_async::RunQueryDsl;
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_unlock({})",
+            db::models::sync_state::ZENDESK_SYNC_LOCK
+        ))
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    }
+    let (_, body) = app.get("/api/sync/status").await;
+    assert_eq!(
+        body["in_progress"],
+        Value::Null,
+        "the lock is gone: both runs were interrupted"
+    );
+    assert_eq!(body["interrupted"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_report_llm_tokens_and_cost_per_model() {
+    let app = spawn_app().await;
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let provenance = issue::Provenance {
+        analyzer: "claude",
+        model: Some("claude-sonnet-5-5"),
+    };
+    for (sid, input, cost) in [("2001", 1200, 0.25), ("2002", 800, 0.5)] {
+        let t = testkit::ticket(sid, "subject", &format!("text {sid}"), Utc::now());
+        let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+        issue::record_analysis_with_run(
+            &mut conn,
+            id,
+            &t.content_hash(),
+            &[],
+            provenance,
+            db::models::analysis_run::RunUsage {
+                input_tokens: input,
+                output_tokens: 300,
+                cache_creation_input_tokens: 0,
+                cache_read_input_tokens: 5000,
+                batch: false,
+                cost_usd: Some(cost),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let text = app.metrics().await;
+    let labels = "analyzer=\"claude\",model=\"claude-sonnet-5-5\"";
+    for line in [
+        format!("issue_miner_llm_tokens_total{{{labels},kind=\"input\"}} 2000"),
+        format!("issue_miner_llm_tokens_total{{{labels},kind=\"output\"}} 600"),
+        format!("issue_miner_llm_tokens_total{{{labels},kind=\"cache_read\"}} 10000"),
+        format!("issue_miner_llm_tokens_total{{{labels},kind=\"cache_write\"}} 0"),
+        format!("issue_miner_llm_cost_usd_total{{{labels}}} 0.75"),
+        format!("issue_miner_analysis_runs_total{{{labels}}} 2"),
+        "# TYPE issue_miner_llm_tokens_total counter".to_string(),
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("issue_miner_jobs_processed_total{queue=\"analyze\"}"),
+        "{text}"
+    );
 }

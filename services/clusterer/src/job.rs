@@ -25,11 +25,7 @@ pub async fn handle(
         tracing::info!("ticket deleted before clustering");
         return Ok(());
     };
-    let pending: Vec<_> = issue::for_ticket(&mut conn, job.ticket_id)
-        .await?
-        .into_iter()
-        .filter(|i| i.cluster_id.is_none())
-        .collect();
+    let pending = issue::awaiting_cluster(&mut conn, job.ticket_id).await?;
     if pending.is_empty() {
         return Ok(());
     }

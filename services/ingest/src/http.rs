@@ -4,7 +4,7 @@
 //! 1. the channel must be configured (its secret set), else 503 `not_configured`;
 //! 2. the body is read up to the size limit, else 413 `payload_too_large`;
 //! 3. the signature is checked over the raw bytes, else 401 `invalid_signature`;
-//! 4. the body must be JSON, else 400 `malformed_payload`;
+//! 4. the body must be JSON (a form for Slack slash commands), else 400 `malformed_payload`;
 //! 5. the channel's normalizer turns it into tickets, each accepted through
 //!    `runtime::intake::accept` (upsert by source id, so a redelivery creates nothing new);
 //!    a verified payload it cannot normalize is stored in `intake_dead_letters` and logged,
@@ -12,7 +12,6 @@
 //!
 //! Nothing is stored for a request refused in steps 1–4.
 
-use crate::channels::{self, Normalized};
 use crate::verify::{self, SignatureError};
 use crate::zendesk_api::{self, Directory};
 use actix_web::http::StatusCode;
@@ -20,6 +19,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
 use db::models::dead_letter;
 use domain::SourceKind;
 use futures::StreamExt as _;
+use runtime::channels::{self, Normalized};
 use runtime::Secret;
 use serde_json::{json, Value};
 
@@ -46,6 +46,9 @@ pub struct AppState {
     pub secrets: WebhookSecrets,
     /// The largest webhook body accepted.
     pub max_body_bytes: usize,
+    /// `ZENDESK_WEBHOOK_TOLERANCE_SECS`: how far a Zendesk webhook's signature timestamp may
+    /// be from now (replay protection).
+    pub zendesk_tolerance_secs: i64,
     /// The Zendesk API, when configured: a Zendesk webhook makes the ticket be fetched.
     pub zendesk: Option<(zendesk::Client, Directory)>,
 }
@@ -146,15 +149,43 @@ const KEPT_HEADERS: &[&str] = &[
     "x-zendesk-webhook-signature-timestamp",
 ];
 
-/// Stores a verified payload that could not be normalized, logs it, and answers 202 naming the
-/// dead letter.
+/// What storing a verified payload did.
+enum Stored {
+    /// It could not be normalized and was kept as this dead letter, for this reason.
+    DeadLettered(i64, String),
+    /// It is not a ticket (an edit, a receipt, a ping).
+    Ignored(String),
+    /// These tickets were accepted (one JSON object each).
+    Accepted(Vec<Value>),
+}
+
+impl Stored {
+    /// The answer to the platform: 202 naming a dead letter, 200 otherwise.
+    fn response(self) -> HttpResponse {
+        match self {
+            Stored::DeadLettered(id, error) => HttpResponse::Accepted().json(json!({
+                "status": "dead_lettered",
+                "dead_letter_id": id,
+                "message": format!("the payload was verified but could not be turned into a ticket: {error}; it is kept for inspection"),
+            })),
+            Stored::Ignored(reason) => {
+                HttpResponse::Ok().json(json!({"status": "ignored", "reason": reason}))
+            }
+            Stored::Accepted(tickets) => {
+                HttpResponse::Ok().json(json!({"status": "accepted", "tickets": tickets}))
+            }
+        }
+    }
+}
+
+/// Stores a verified payload that could not be normalized and logs it.
 async fn dead_letter(
     state: &AppState,
     source: SourceKind,
     req: &HttpRequest,
     body: &[u8],
     error: &str,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<Stored, IntakeError> {
     let headers: serde_json::Map<String, Value> = KEPT_HEADERS
         .iter()
         .filter_map(|h| Some((h.to_string(), Value::from(header(req, h)?))))
@@ -177,11 +208,7 @@ async fn dead_letter(
     .await
     .map_err(|e| IntakeError::Storage(e.to_string()))?;
     tracing::warn!(%source, dead_letter = id, %error, "verified webhook could not be normalized; kept as a dead letter");
-    Ok(HttpResponse::Accepted().json(json!({
-        "status": "dead_lettered",
-        "dead_letter_id": id,
-        "message": format!("the payload was verified but could not be turned into a ticket: {error}; it is kept for inspection"),
-    })))
+    Ok(Stored::DeadLettered(id, error.to_string()))
 }
 
 /// Accepts what a normalizer produced.
@@ -191,12 +218,12 @@ async fn store(
     req: &HttpRequest,
     body: &[u8],
     normalized: Result<Normalized, String>,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<Stored, IntakeError> {
     match normalized {
         Err(error) => dead_letter(state, source, req, body, &error).await,
         Ok(Normalized::Ignored(reason)) => {
             tracing::debug!(%source, %reason, "webhook acknowledged, nothing to store");
-            Ok(HttpResponse::Ok().json(json!({"status": "ignored", "reason": reason})))
+            Ok(Stored::Ignored(reason))
         }
         Ok(Normalized::Tickets(tickets)) => {
             let mut conn = state
@@ -217,9 +244,36 @@ async fn store(
                 }));
             }
             tracing::info!(%source, tickets = stored.len(), "webhook stored");
-            Ok(HttpResponse::Ok().json(json!({"status": "accepted", "tickets": stored})))
+            Ok(Stored::Accepted(stored))
         }
     }
+}
+
+/// The answer to a slash command, which Slack shows to the person who typed it (only to
+/// them: `ephemeral`); our own fields ride along.
+fn slash_command_response(stored: Stored) -> HttpResponse {
+    let (text, status) = match &stored {
+        Stored::Accepted(t) => (
+            format!(
+                "Thanks, recorded as ticket {}. It will be analyzed shortly.",
+                t.first().and_then(|t| t["source_id"].as_str()).unwrap_or("?")
+            ),
+            "accepted",
+        ),
+        Stored::Ignored(reason) => (format!("Nothing recorded: {reason}."), "ignored"),
+        Stored::DeadLettered(id, error) => (
+            format!("Could not record this ({error}); it was kept for the operators (dead letter {id})."),
+            "dead_lettered",
+        ),
+    };
+    let mut body = json!({"response_type": "ephemeral", "text": text, "status": status});
+    match stored {
+        Stored::Accepted(tickets) => body["tickets"] = json!(tickets),
+        Stored::Ignored(reason) => body["reason"] = json!(reason),
+        Stored::DeadLettered(id, _) => body["dead_letter_id"] = json!(id),
+    }
+    // 200 even for a dead letter: Slack shows a non-200 as a failure to the user.
+    HttpResponse::Ok().json(body)
 }
 
 async fn slack(
@@ -229,27 +283,47 @@ async fn slack(
 ) -> Result<HttpResponse, IntakeError> {
     let secret = secret(&state.secrets.slack, "slack", "SLACK_SIGNING_SECRET")?;
     let body = read_body(payload, state.max_body_bytes).await?;
+    let now = chrono::Utc::now();
     verify::slack(
         secret,
         header(&req, "X-Slack-Request-Timestamp"),
         header(&req, "X-Slack-Signature"),
         &body,
-        chrono::Utc::now().timestamp(),
+        now.timestamp(),
     )?;
+    // Slash commands (and interactions) are forms, signed like events.
+    if channels::slack_is_form(header(&req, "content-type"), &body) {
+        let form = channels::parse_form(&body).map_err(IntakeError::Malformed)?;
+        // The signed request time (checked above to be within minutes of now).
+        let at = header(&req, "X-Slack-Request-Timestamp")
+            .and_then(|t| t.trim().parse::<i64>().ok())
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .unwrap_or(now);
+        let stored = store(
+            &state,
+            SourceKind::Slack,
+            &req,
+            &body,
+            channels::slack_command(&form, at),
+        )
+        .await?;
+        return Ok(slash_command_response(stored));
+    }
     let value = parse_json(&body)?;
     // Slack checks the endpoint by asking it to echo a challenge (signed like any event).
     if value["type"].as_str() == Some("url_verification") {
         let challenge = value["challenge"].as_str().unwrap_or_default();
         return Ok(HttpResponse::Ok().json(json!({"challenge": challenge})));
     }
-    store(
+    Ok(store(
         &state,
         SourceKind::Slack,
         &req,
         &body,
         channels::slack(&value),
     )
-    .await
+    .await?
+    .response())
 }
 
 async fn intercom(
@@ -265,14 +339,15 @@ async fn intercom(
     let body = read_body(payload, state.max_body_bytes).await?;
     verify::intercom(secret, header(&req, "X-Hub-Signature"), &body)?;
     let value = parse_json(&body)?;
-    store(
+    Ok(store(
         &state,
         SourceKind::Intercom,
         &req,
         &body,
         channels::intercom(&value),
     )
-    .await
+    .await?
+    .response())
 }
 
 async fn whatsapp(
@@ -284,14 +359,15 @@ async fn whatsapp(
     let body = read_body(payload, state.max_body_bytes).await?;
     verify::whatsapp(secret, header(&req, "X-Hub-Signature-256"), &body)?;
     let value = parse_json(&body)?;
-    store(
+    Ok(store(
         &state,
         SourceKind::Whatsapp,
         &req,
         &body,
         channels::whatsapp(&value),
     )
-    .await
+    .await?
+    .response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -340,11 +416,19 @@ async fn zendesk_webhook(
         header(&req, "X-Zendesk-Webhook-Signature-Timestamp"),
         header(&req, "X-Zendesk-Webhook-Signature"),
         &body,
+        chrono::Utc::now().timestamp(),
+        state.zendesk_tolerance_secs,
     )?;
     let value = parse_json(&body)?;
     let id = match channels::zendesk_ticket_id(&value) {
         Ok(id) => id,
-        Err(error) => return dead_letter(&state, SourceKind::Zendesk, &req, &body, &error).await,
+        Err(error) => {
+            return Ok(
+                dead_letter(&state, SourceKind::Zendesk, &req, &body, &error)
+                    .await?
+                    .response(),
+            )
+        }
     };
     let Some((client, directory)) = state.zendesk.clone() else {
         return Err(IntakeError::NotConfigured {
@@ -400,6 +484,7 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// The routes, for the server and for in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
+        .route("/ready", web::get().to(health))
         .route("/webhooks/zendesk", web::post().to(zendesk_webhook))
         .route("/webhooks/slack", web::post().to(slack))
         .route("/webhooks/intercom", web::post().to(intercom))

@@ -5,7 +5,6 @@
 //! queue), Zendesk / Slack / Intercom / WhatsApp webhooks (see [`http`]), and file imports
 //! (see [`import`]).
 
-pub mod channels;
 pub mod http;
 pub mod import;
 pub mod source;
@@ -23,6 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use runtime::channels;
 pub use source::{SourceError, TicketSource};
 pub use sync::{sync, SyncReport};
 
@@ -69,6 +69,9 @@ pub struct Settings {
     pub webhooks: http::WebhookSecrets,
     /// `INTAKE_MAX_BODY_BYTES`: the largest webhook body accepted (default 1 MiB).
     pub max_body_bytes: usize,
+    /// `ZENDESK_WEBHOOK_TOLERANCE_SECS`: how old (or how far ahead) a Zendesk webhook's
+    /// signature timestamp may be (default 300).
+    pub zendesk_tolerance_secs: i64,
     /// `QUEUE_POLL_MS`: how often an idle `sync` worker looks for jobs.
     pub poll_interval: Duration,
 }
@@ -105,6 +108,10 @@ impl Settings {
                 whatsapp_verify_token: secret("WHATSAPP_VERIFY_TOKEN"),
             },
             max_body_bytes: env_or("INTAKE_MAX_BODY_BYTES", 1024 * 1024usize)?,
+            zendesk_tolerance_secs: env_or(
+                "ZENDESK_WEBHOOK_TOLERANCE_SECS",
+                verify::ZENDESK_TOLERANCE_SECS,
+            )?,
             poll_interval: Duration::from_millis(env_or("QUEUE_POLL_MS", 200u64)?),
         })
     }
@@ -179,6 +186,7 @@ pub async fn serve(
             queues: infra.queues.clone(),
             secrets: settings.webhooks.clone(),
             max_body_bytes: settings.max_body_bytes,
+            zendesk_tolerance_secs: settings.zendesk_tolerance_secs,
             zendesk: zendesk
                 .as_ref()
                 .map(|z| (z.client.clone(), z.directory.clone())),

@@ -9,6 +9,11 @@ use sha2::Sha256;
 /// How far a Slack request timestamp may be from now (Slack's own recommendation).
 pub const SLACK_TOLERANCE_SECS: i64 = 300;
 
+/// How far a Zendesk webhook's signature timestamp may be from now by default
+/// (`ZENDESK_WEBHOOK_TOLERANCE_SECS`): Zendesk signs the time of each delivery attempt, so a
+/// genuine delivery is seconds old; an older one is a replay.
+pub const ZENDESK_TOLERANCE_SECS: i64 = 300;
+
 /// Why a signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -18,8 +23,8 @@ pub enum SignatureError {
     BadFormat(&'static str),
     #[error("the signature does not match the body")]
     Mismatch,
-    #[error("the request timestamp is more than {SLACK_TOLERANCE_SECS} s away from now (replayed or clock skew)")]
-    Stale,
+    #[error("the request timestamp is more than {0} s away from now (replayed or clock skew)")]
+    Stale(i64),
 }
 
 fn mac_sha256(secret: &str) -> Hmac<Sha256> {
@@ -27,13 +32,26 @@ fn mac_sha256(secret: &str) -> Hmac<Sha256> {
     <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key")
 }
 
+/// A Zendesk signature timestamp: ISO 8601 / RFC 3339 as Zendesk sends it
+/// (`2026-11-23T10:00:00Z`), or Unix seconds.
+fn zendesk_time(timestamp: &str) -> Option<i64> {
+    let t = timestamp.trim();
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.timestamp())
+        .ok()
+        .or_else(|| t.parse().ok())
+}
+
 /// Zendesk: `X-Zendesk-Webhook-Signature` = base64(HMAC-SHA256(secret, timestamp + body)),
-/// with the timestamp from `X-Zendesk-Webhook-Signature-Timestamp`.
+/// with the timestamp from `X-Zendesk-Webhook-Signature-Timestamp`, which must be within
+/// `tolerance_secs` of `now` (Unix seconds): a captured delivery replayed later is refused.
 pub fn zendesk(
     secret: &str,
     timestamp: Option<&str>,
     signature: Option<&str>,
     body: &[u8],
+    now: i64,
+    tolerance_secs: i64,
 ) -> Result<(), SignatureError> {
     const SIG: &str = "X-Zendesk-Webhook-Signature";
     const TS: &str = "X-Zendesk-Webhook-Signature-Timestamp";
@@ -46,7 +64,13 @@ pub fn zendesk(
     mac.update(timestamp.as_bytes());
     mac.update(body);
     mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+        .map_err(|_| SignatureError::Mismatch)?;
+    // After the signature, as for Slack: a forged request learns nothing about the clock.
+    let at = zendesk_time(timestamp).ok_or(SignatureError::BadFormat(TS))?;
+    if (now - at).abs() > tolerance_secs {
+        return Err(SignatureError::Stale(tolerance_secs));
+    }
+    Ok(())
 }
 
 /// Slack: `X-Slack-Signature` = `v0=` + hex(HMAC-SHA256(secret, `v0:{timestamp}:{body}`)),
@@ -80,7 +104,7 @@ pub fn slack(
         .map_err(|_| SignatureError::Mismatch)?;
     // Checked after the signature, so a forged request learns nothing about the clock.
     if (now - ts).abs() > SLACK_TOLERANCE_SECS {
-        return Err(SignatureError::Stale);
+        return Err(SignatureError::Stale(SLACK_TOLERANCE_SECS));
     }
     Ok(())
 }
@@ -179,21 +203,57 @@ mod tests {
         let sig = sign::slack("s", 1000, b"{}");
         assert_eq!(
             slack("s", Some("1000"), Some(&sig), b"{}", 1000 + 301),
-            Err(SignatureError::Stale)
+            Err(SignatureError::Stale(300))
+        );
+    }
+
+    #[test]
+    fn zendesk_refuses_a_signed_delivery_outside_the_tolerance() {
+        let ts = "2026-11-23T10:00:00Z";
+        let at = zendesk_time(ts).unwrap();
+        let sig = sign::zendesk("s", ts, b"{}");
+        let check =
+            |now: i64, tolerance: i64| zendesk("s", Some(ts), Some(&sig), b"{}", now, tolerance);
+        assert_eq!(check(at + 299, 300), Ok(()));
+        assert_eq!(check(at - 299, 300), Ok(()), "a clock a little behind");
+        assert_eq!(check(at + 301, 300), Err(SignatureError::Stale(300)));
+        assert_eq!(check(at - 301, 300), Err(SignatureError::Stale(300)));
+        assert_eq!(
+            check(at + 3_000, 3_600),
+            Ok(()),
+            "the tolerance is configurable"
+        );
+        // Unix seconds are understood too; a timestamp that is neither is refused.
+        let unix = at.to_string();
+        let sig = sign::zendesk("s", &unix, b"{}");
+        assert_eq!(
+            zendesk("s", Some(&unix), Some(&sig), b"{}", at, 300),
+            Ok(())
+        );
+        let sig = sign::zendesk("s", "yesterday", b"{}");
+        assert_eq!(
+            zendesk("s", Some("yesterday"), Some(&sig), b"{}", at, 300),
+            Err(SignatureError::BadFormat(
+                "X-Zendesk-Webhook-Signature-Timestamp"
+            ))
         );
     }
 
     #[test]
     fn every_scheme_refuses_a_changed_body_or_another_secret() {
         let ts = "2026-11-23T10:00:00Z";
+        let now = zendesk_time(ts).unwrap();
         let z = sign::zendesk("s", ts, b"{\"a\":1}");
-        assert_eq!(zendesk("s", Some(ts), Some(&z), b"{\"a\":1}"), Ok(()));
         assert_eq!(
-            zendesk("s", Some(ts), Some(&z), b"{\"a\":2}"),
+            zendesk("s", Some(ts), Some(&z), b"{\"a\":1}", now, 300),
+            Ok(())
+        );
+        assert_eq!(
+            zendesk("s", Some(ts), Some(&z), b"{\"a\":2}", now, 300),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            zendesk("other", Some(ts), Some(&z), b"{\"a\":1}"),
+            zendesk("other", Some(ts), Some(&z), b"{\"a\":1}", now, 300),
             Err(SignatureError::Mismatch)
         );
         let i = sign::intercom("s", b"x");

@@ -16,8 +16,8 @@ use std::time::Duration;
 use zendesk::{Client, ExportFrom};
 
 /// The advisory lock that keeps two replicas from syncing Zendesk at once (they would race on
-/// the cursor).
-const SYNC_LOCK: i64 = 7_242_872;
+/// the cursor); the API reads it to tell a running sync from an interrupted one.
+const SYNC_LOCK: i64 = sync_state::ZENDESK_SYNC_LOCK;
 
 /// Where a first incremental run starts when no cursor is stored.
 pub const FIRST_RUN_DAYS: i64 = 1;

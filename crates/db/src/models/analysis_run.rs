@@ -156,3 +156,24 @@ pub async fn cost_per_day(
     .load(conn)
     .await
 }
+
+/// All-time totals of one analyzer and model (what `/metrics` exports).
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct ModelTotals {
+    #[diesel(sql_type = Text)]
+    pub analyzer: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub model: Option<String>,
+    #[diesel(embed)]
+    pub totals: CostTotals,
+}
+
+/// Token and cost totals of every run per analyzer and model, in analyzer/model order.
+pub async fn totals_by_model(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ModelTotals>> {
+    diesel::sql_query(format!(
+        "SELECT analyzer, model, {TOTALS} FROM analysis_runs \
+         GROUP BY analyzer, model ORDER BY analyzer, model"
+    ))
+    .load(conn)
+    .await
+}

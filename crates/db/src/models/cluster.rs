@@ -86,7 +86,9 @@ pub async fn create(
 
 /// Puts an unclustered issue into a cluster and keeps the cluster's count and first/last seen
 /// current (the full statistics follow with [`recompute_stats`]). Returns false, changing
-/// nothing, when the issue already has a cluster — so a repeated job cannot count it twice.
+/// nothing, when the issue already has a cluster — so a repeated job cannot count it twice —
+/// or when a person took it out of its cluster (`PATCH /api/issues/{id}` with
+/// `cluster_id: null`), a decision the clusterer must not undo.
 pub async fn assign(
     conn: &mut AsyncPgConnection,
     issue: IssueId,
@@ -96,7 +98,10 @@ pub async fn assign(
     let updated = diesel::update(
         extracted_issues::table
             .find(issue.0)
-            .filter(extracted_issues::cluster_id.is_null()),
+            .filter(extracted_issues::cluster_id.is_null())
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                super::issue::NOT_UNCLUSTERED_BY_A_PERSON,
+            )),
     )
     .set(extracted_issues::cluster_id.eq(cluster.0))
     .execute(conn)

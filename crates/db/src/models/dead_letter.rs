@@ -1,5 +1,7 @@
-//! Intake dead letters: verified webhook payloads that could not be normalized into a ticket.
+//! Intake dead letters: verified webhook payloads that could not be normalized into a ticket,
+//! kept for operators to inspect and replay.
 
+use super::{Page, Paged};
 use crate::schema::intake_dead_letters;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,7 +16,14 @@ pub struct DeadLetter {
     pub received_at: DateTime<Utc>,
     pub headers: serde_json::Value,
     pub body: String,
+    /// Why it could not be normalized (the latest replay's reason, once replayed).
     pub error: String,
+    pub replay_count: i32,
+    pub last_replayed_at: Option<DateTime<Utc>>,
+    /// When a replay stored its tickets (or found it is not a ticket).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// What that replay did.
+    pub resolution: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -43,4 +52,90 @@ pub async fn recent(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec
         .select(DeadLetter::as_select())
         .load(conn)
         .await
+}
+
+/// Which dead letters to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resolution {
+    /// Not resolved yet (the default view).
+    #[default]
+    Open,
+    Resolved,
+    All,
+}
+
+/// A page of dead letters, newest first, optionally of one source, with the total.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    resolution: Resolution,
+    source: Option<&str>,
+    page: Page,
+) -> QueryResult<Paged<DeadLetter>> {
+    let filtered = || {
+        let mut q = intake_dead_letters::table.into_boxed();
+        q = match resolution {
+            Resolution::Open => q.filter(intake_dead_letters::resolved_at.is_null()),
+            Resolution::Resolved => q.filter(intake_dead_letters::resolved_at.is_not_null()),
+            Resolution::All => q,
+        };
+        if let Some(s) = source {
+            q = q.filter(intake_dead_letters::source.eq(s.to_string()));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn).await?;
+    let items = filtered()
+        .order(intake_dead_letters::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(DeadLetter::as_select())
+        .load(conn)
+        .await?;
+    Ok(Paged { items, total })
+}
+
+/// The dead letter with this id.
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<DeadLetter>> {
+    intake_dead_letters::table
+        .find(id)
+        .select(DeadLetter::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Records a replay at `at`: `Ok(resolution)` resolves the letter, `Err(error)` keeps it open
+/// with the replay's error as its reason. Returns the updated letter (None: no such id).
+pub async fn record_replay(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    outcome: Result<&str, &str>,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<DeadLetter>> {
+    let target = intake_dead_letters::table.find(id);
+    let counted = (
+        intake_dead_letters::replay_count.eq(intake_dead_letters::replay_count + 1),
+        intake_dead_letters::last_replayed_at.eq(at),
+    );
+    match outcome {
+        Ok(resolution) => {
+            diesel::update(target)
+                .set((
+                    counted,
+                    intake_dead_letters::resolved_at.eq(at),
+                    intake_dead_letters::resolution.eq(resolution),
+                ))
+                .returning(DeadLetter::as_returning())
+                .get_result(conn)
+                .await
+        }
+        Err(error) => {
+            diesel::update(target)
+                .set((counted, intake_dead_letters::error.eq(error)))
+                .returning(DeadLetter::as_returning())
+                .get_result(conn)
+                .await
+        }
+    }
+    .optional()
 }

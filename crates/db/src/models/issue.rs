@@ -194,15 +194,27 @@ pub async fn record_analysis_full(
             Some(hash) if hash != analyzed_hash => return Ok(Recorded::Stale),
             Some(_) => {}
         }
+        // Issues a person corrected are theirs: a re-analysis keeps them (labels, cluster,
+        // id and audit trail) and only replaces what the analyzer alone produced.
         let old_clusters: Vec<Option<Uuid>> = diesel::delete(
-            extracted_issues::table.filter(extracted_issues::ticket_id.eq(ticket_id.0)),
+            extracted_issues::table
+                .filter(extracted_issues::ticket_id.eq(ticket_id.0))
+                .filter(extracted_issues::corrected_by.is_null()),
         )
         .returning(extracted_issues::cluster_id)
         .get_results(conn)
         .await?;
+        let covered = corrected_labels(conn, ticket_id).await?;
         let rows: Vec<NewIssue<'_>> = issues
             .iter()
             .enumerate()
+            // A new finding in a subcategory a kept correction already covers (as corrected,
+            // or as the analyzer first labelled it) is that same issue found again.
+            .filter(|(_, i)| {
+                !covered
+                    .iter()
+                    .any(|(c, s)| *c == i.category && *s == i.subcategory)
+            })
             .map(|(n, i)| NewIssue {
                 ticket_id: ticket_id.0,
                 category: &i.category,
@@ -264,6 +276,41 @@ pub async fn record_analysis_full(
     .await
 }
 
+/// The (category, subcategory) pairs the ticket's corrected issues cover: each one's current
+/// labels and the labels the analyzer gave it before its first correction.
+async fn corrected_labels(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+) -> QueryResult<Vec<(String, String)>> {
+    use crate::schema::issue_corrections;
+    let current: Vec<(Uuid, String, String)> = extracted_issues::table
+        .filter(extracted_issues::ticket_id.eq(ticket_id.0))
+        .filter(extracted_issues::corrected_by.is_not_null())
+        .select((
+            extracted_issues::id,
+            extracted_issues::category,
+            extracted_issues::subcategory,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = current.iter().map(|(id, _, _)| *id).collect();
+    let befores: Vec<serde_json::Value> = issue_corrections::table
+        .filter(issue_corrections::issue_id.eq_any(&ids))
+        .select(issue_corrections::before)
+        .load(conn)
+        .await?;
+    let mut labels: Vec<(String, String)> = current.into_iter().map(|(_, c, s)| (c, s)).collect();
+    labels.extend(befores.iter().filter_map(|b| {
+        Some((
+            b["category"].as_str()?.to_string(),
+            b["subcategory"].as_str()?.to_string(),
+        ))
+    }));
+    labels.sort();
+    labels.dedup();
+    Ok(labels)
+}
+
 /// The ticket's issues, oldest first.
 pub async fn for_ticket(
     conn: &mut AsyncPgConnection,
@@ -271,6 +318,27 @@ pub async fn for_ticket(
 ) -> QueryResult<Vec<IssueRow>> {
     extracted_issues::table
         .filter(extracted_issues::ticket_id.eq(ticket_id.0))
+        .order((
+            extracted_issues::extracted_at.asc(),
+            extracted_issues::id.asc(),
+        ))
+        .select(IssueRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The ticket's issues the clusterer should place, oldest first: those without a cluster,
+/// except the ones a person took out of their cluster.
+pub async fn awaiting_cluster(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+) -> QueryResult<Vec<IssueRow>> {
+    extracted_issues::table
+        .filter(extracted_issues::ticket_id.eq(ticket_id.0))
+        .filter(extracted_issues::cluster_id.is_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            NOT_UNCLUSTERED_BY_A_PERSON,
+        ))
         .order((
             extracted_issues::extracted_at.asc(),
             extracted_issues::id.asc(),
@@ -303,6 +371,14 @@ pub async fn embeddings(
         .collect())
 }
 
+/// SQL condition on `extracted_issues`: no person took the issue out of a cluster (a
+/// correction whose before had a cluster and whose after has none). Such an issue stays
+/// unclustered: neither the clusterer nor its reconciler puts it back.
+pub(crate) const NOT_UNCLUSTERED_BY_A_PERSON: &str =
+    "(extracted_issues.corrected_by IS NULL OR NOT EXISTS (SELECT 1 FROM issue_corrections c \
+      WHERE c.issue_id = extracted_issues.id AND c.before->>'cluster_id' IS NOT NULL \
+        AND c.after->>'cluster_id' IS NULL))";
+
 /// Tickets that have issues waiting for a cluster since before `before` (the reconciler's
 /// question for the cluster queue).
 pub async fn tickets_with_unclustered(
@@ -312,6 +388,9 @@ pub async fn tickets_with_unclustered(
 ) -> QueryResult<Vec<TicketId>> {
     let ids: Vec<Uuid> = extracted_issues::table
         .filter(extracted_issues::cluster_id.is_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            NOT_UNCLUSTERED_BY_A_PERSON,
+        ))
         .filter(extracted_issues::extracted_at.lt(before))
         .select(extracted_issues::ticket_id)
         .distinct()
@@ -358,12 +437,6 @@ type TicketColumns = (
     DateTime<Utc>,
 );
 
-/// The searched text of an issue; must stay identical to the index expression in
-/// migrations/2026-11-23-200000_api_tokens_corrections_audit/up.sql.
-const SEARCH_EXPR: &str =
-    "(extracted_issues.summary || ' ' || coalesce(extracted_issues.detail, '') \
-     || ' ' || coalesce(extracted_issues.representative_quote, '')) ILIKE ";
-
 type IssueQuery<'a> = extracted_issues::BoxedQuery<'a, diesel::pg::Pg>;
 
 fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
@@ -400,12 +473,10 @@ fn filtered(filter: &IssueFilter) -> IssueQuery<'_> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        // One expression over the three fields, so the trigram index of the API migration
-        // (idx_issues_search_trgm) serves the search instead of a scan of every issue.
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(SEARCH_EXPR)
-                .bind::<Text, _>(like_pattern(text)),
-        );
+        // `search_text` is the three fields lower-cased by PostgreSQL (a generated column with
+        // a trigram index): a LIKE of the lower-cased text is a case-insensitive search that
+        // does not case-fold every row it checks.
+        q = q.filter(extracted_issues::search_text.like(like_pattern(&text.to_lowercase())));
     }
     q
 }

@@ -61,16 +61,18 @@ pub async fn start(
     cursor: Option<&str>,
     started: DateTime<Utc>,
 ) -> QueryResult<i32> {
+    // Explicit NULLs: the column's default is NOW(), which would show a run that has just
+    // started (or died before its first page) as completed.
     diesel::insert_into(sync_state::table)
-        .values(&NewSyncRun {
-            source,
-            cursor,
-            last_ticket_updated_at: started,
-            tickets_synced: 0,
-            tickets_changed: 0,
-            sync_started_at: started,
-            sync_completed_at: None,
-        })
+        .values((
+            sync_state::source.eq(source),
+            sync_state::cursor.eq(cursor),
+            sync_state::last_ticket_updated_at.eq(started),
+            sync_state::tickets_synced.eq(0),
+            sync_state::tickets_changed.eq(0),
+            sync_state::sync_started_at.eq(started),
+            sync_state::sync_completed_at.eq(None::<DateTime<Utc>>),
+        ))
         .returning(sync_state::id)
         .get_result(conn)
         .await
@@ -122,4 +124,48 @@ pub async fn latest_cursor(
         .await
         .optional()
         .map(Option::flatten)
+}
+
+/// The PostgreSQL advisory lock a Zendesk sync holds while it runs (one sync at a time across
+/// replicas). Shared here so the API can tell a running sync from an interrupted one.
+pub const ZENDESK_SYNC_LOCK: i64 = 7_242_872;
+
+/// Runs of `source` that never completed (`sync_completed_at` unset), newest first: the one
+/// running now, if any, and those a crash, an error or a shutdown interrupted.
+pub async fn unfinished(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+    limit: i64,
+) -> QueryResult<Vec<SyncRun>> {
+    sync_state::table
+        .filter(sync_state::source.eq(source))
+        .filter(sync_state::sync_completed_at.is_null())
+        .order(sync_state::id.desc())
+        .limit(limit)
+        .select(SyncRun::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct Held {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    held: bool,
+}
+
+/// Whether some session of this database holds the advisory lock `key` (taken with
+/// `pg_try_advisory_lock(bigint)`), without taking it.
+pub async fn lock_held(conn: &mut AsyncPgConnection, key: i64) -> QueryResult<bool> {
+    // A bigint advisory key shows in pg_locks as classid (high half), objid (low half) and
+    // objsubid 1.
+    let held: Held = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND classid = ($1 >> 32)::oid AND objid = ($1 & 4294967295)::oid \
+             AND objsubid = 1) AS held",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(key)
+    .get_result(conn)
+    .await?;
+    Ok(held.held)
 }

@@ -82,25 +82,26 @@ pub async fn list(
     let filter = q.filter(&state)?;
     let (sort, descending) = parse_sort(q.sort.as_deref())?;
     let page = params::page(q.page, q.per_page, 20)?;
-    // The dashboard polls this list; the same query within the cache TTL is served from memory.
+    // The dashboard polls this list; the same query is served from memory (see crate::cache).
     let key = format!("clusters:{}", req.query_string());
-    if let Some(body) = state.cache.get(&key) {
-        return Ok(HttpResponse::Ok()
-            .content_type("application/json")
-            .body(body));
-    }
-    let mut conn = state.pool.get().await?;
-    let result = cluster::list(&mut conn, &filter, sort, descending, page).await?;
-    let items: Vec<dto::Cluster> = result.items.into_iter().map(Into::into).collect();
-    let body = serde_json::to_vec(&Paginated::new(
-        items,
-        result.total,
-        page.page,
-        page.per_page,
-    ))
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    let body = bytes::Bytes::from(body);
-    state.cache.put(key, body.clone());
+    let st = state.clone();
+    let (body, _) = state
+        .cache
+        .get_or_compute(&key, move || {
+            let (state, filter) = (st.clone(), filter.clone());
+            async move {
+                let mut conn = state.pool.get().await?;
+                let result = cluster::list(&mut conn, &filter, sort, descending, page).await?;
+                let items: Vec<dto::Cluster> = result.items.into_iter().map(Into::into).collect();
+                dto::json_bytes(&Paginated::new(
+                    items,
+                    result.total,
+                    page.page,
+                    page.per_page,
+                ))
+            }
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))

@@ -9,6 +9,7 @@ use actix_web::{get, web, HttpResponse};
 use bytes::Bytes;
 use db::models::{cluster, issue};
 use futures::stream::{self, Stream};
+use std::future::Future;
 
 /// Rows read per query.
 pub const CHUNK: i64 = 1_000;
@@ -67,6 +68,58 @@ fn chunk_error(e: impl std::fmt::Display) -> actix_web::Error {
     actix_web::error::ErrorInternalServerError("export failed")
 }
 
+/// A streamed CSV download: `header`, then every row `fetch` returns, chunk by chunk.
+/// `fetch(after)` reads up to [`CHUNK`] rows following the keyset cursor `after` (`None`: from
+/// the start); a shorter chunk is the last. `cursor` gives a row's keyset position and `write`
+/// renders it (with [`csv_line`]). One chunk is in memory at a time.
+fn csv_export<R, K, F, Fut, W>(
+    name: &str,
+    header: &'static [&'static str],
+    fetch: F,
+    cursor: fn(&R) -> K,
+    write: W,
+) -> HttpResponse
+where
+    R: 'static,
+    K: Clone + 'static,
+    F: Fn(Option<K>) -> Fut + 'static,
+    Fut: Future<Output = Result<Vec<R>, ApiError>> + 'static,
+    W: Fn(&R, &mut String) + 'static,
+{
+    struct Export<F, K, W> {
+        fetch: F,
+        write: W,
+        after: Option<K>,
+        started: bool,
+        done: bool,
+    }
+    let start = Export {
+        fetch,
+        write,
+        after: None,
+        started: false,
+        done: false,
+    };
+    let body = stream::try_unfold(start, move |mut e| async move {
+        if e.done {
+            return Ok(None);
+        }
+        let mut out = String::new();
+        if !e.started {
+            e.started = true;
+            csv_line(&mut out, header);
+        }
+        let rows = (e.fetch)(e.after.clone()).await.map_err(chunk_error)?;
+        e.done = (rows.len() as i64) < CHUNK;
+        e.after = rows.last().map(cursor).or(e.after);
+        for r in &rows {
+            (e.write)(r, &mut out);
+        }
+        Ok(Some((Bytes::from(out), e)))
+    });
+    csv_response(name, body)
+}
+
 const ISSUE_HEADER: &[&str] = &[
     "id",
     "reported_at",
@@ -108,72 +161,47 @@ pub async fn issues(
     let filter = query.into_inner().filter(&state)?;
     // Fail before the 200 when the database is down, not in the middle of the body.
     drop(state.pool.get().await?);
-    struct Cursor {
-        state: web::Data<AppState>,
-        filter: issue::IssueFilter,
-        after: Option<issue::IssueCursor>,
-        started: bool,
-        done: bool,
-    }
-    let start = Cursor {
-        state,
-        filter,
-        after: None,
-        started: false,
-        done: false,
+    let st = state.clone();
+    let fetch = move |after: Option<issue::IssueCursor>| {
+        let (state, filter) = (st.clone(), filter.clone());
+        async move {
+            let mut conn = state.pool.get().await?;
+            Ok(issue::export_chunk(&mut conn, &filter, after, CHUNK).await?)
+        }
     };
-    let body = stream::try_unfold(start, |mut c| async move {
-        if c.done {
-            return Ok(None);
-        }
-        let mut out = String::new();
-        if !c.started {
-            c.started = true;
-            csv_line(&mut out, ISSUE_HEADER);
-        }
-        let mut conn = c.state.pool.get().await.map_err(chunk_error)?;
-        let rows = issue::export_chunk(&mut conn, &c.filter, c.after, CHUNK)
-            .await
-            .map_err(chunk_error)?;
-        drop(conn);
-        c.done = (rows.len() as i64) < CHUNK;
-        if let Some(last) = rows.last() {
-            c.after = Some(issue::IssueCursor {
-                reported_at: last.ticket_created_at,
-                id: last.issue.id,
-            });
-        }
-        for r in rows {
-            let url = c.state.ticket_url(&r.source, &r.source_id);
-            let i = &r.issue;
-            csv_line(
-                &mut out,
-                &[
-                    &i.id.to_string(),
-                    &r.ticket_created_at.to_rfc3339(),
-                    &i.category,
-                    &i.subcategory,
-                    &i.issue_type,
-                    &i.severity,
-                    &i.summary,
-                    i.detail.as_deref().unwrap_or(""),
-                    i.representative_quote.as_deref().unwrap_or(""),
-                    &i.confidence
-                        .map(|c| format!("{:.2}", f64::from(c)))
-                        .unwrap_or_default(),
-                    &i.cluster_id.map(|c| c.to_string()).unwrap_or_default(),
-                    &r.source,
-                    &r.source_id,
-                    r.requester_org_name.as_deref().unwrap_or(""),
-                    url.as_deref().unwrap_or(""),
-                    &i.analyzer,
-                    i.corrected_by.as_deref().unwrap_or(""),
-                ],
-            );
-        }
-        Ok(Some((Bytes::from(out), c)))
-    });
-    Ok(csv_response("issues.csv", body))
+    let cursor = |r: &issue::IssueWithTicket| issue::IssueCursor {
+        reported_at: r.ticket_created_at,
+        id: r.issue.id,
+    };
+    let write = move |r: &issue::IssueWithTicket, out: &mut String| {
+        let url = state.ticket_url(&r.source, &r.source_id);
+        let i = &r.issue;
+        csv_line(
+            out,
+            &[
+                &i.id.to_string(),
+                &r.ticket_created_at.to_rfc3339(),
+                &i.category,
+                &i.subcategory,
+                &i.issue_type,
+                &i.severity,
+                &i.summary,
+                i.detail.as_deref().unwrap_or(""),
+                i.representative_quote.as_deref().unwrap_or(""),
+                &i.confidence
+                    .map(|c| format!("{:.2}", f64::from(c)))
+                    .unwrap_or_default(),
+                &i.cluster_id.map(|c| c.to_string()).unwrap_or_default(),
+                &r.source,
+                &r.source_id,
+                r.requester_org_name.as_deref().unwrap_or(""),
+                url.as_deref().unwrap_or(""),
+                &i.analyzer,
+                i.corrected_by.as_deref().unwrap_or(""),
+            ],
+        );
+    };
+    Ok(csv_export("issues.csv", ISSUE_HEADER, fetch, cursor, write))
 }
 
 const CLUSTER_HEADER: &[&str] = &[
@@ -217,65 +245,45 @@ pub async fn clusters(
     q.reject_paging()?;
     let filter = q.filter(&state)?;
     drop(state.pool.get().await?);
-    struct Cursor {
-        state: web::Data<AppState>,
-        filter: cluster::ClusterFilter,
-        after: Option<uuid::Uuid>,
-        started: bool,
-        done: bool,
-    }
-    let start = Cursor {
-        state,
-        filter,
-        after: None,
-        started: false,
-        done: false,
+    let fetch = move |after: Option<uuid::Uuid>| {
+        let (state, filter) = (state.clone(), filter.clone());
+        async move {
+            let mut conn = state.pool.get().await?;
+            Ok(cluster::export_chunk(&mut conn, &filter, after, CHUNK).await?)
+        }
     };
-    let body = stream::try_unfold(start, |mut c| async move {
-        if c.done {
-            return Ok(None);
-        }
-        let mut out = String::new();
-        if !c.started {
-            c.started = true;
-            csv_line(&mut out, CLUSTER_HEADER);
-        }
-        let mut conn = c.state.pool.get().await.map_err(chunk_error)?;
-        let rows = cluster::export_chunk(&mut conn, &c.filter, c.after, CHUNK)
-            .await
-            .map_err(chunk_error)?;
-        drop(conn);
-        c.done = (rows.len() as i64) < CHUNK;
-        c.after = rows.last().map(|r| r.id).or(c.after);
-        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-            t.map(|t| t.to_rfc3339()).unwrap_or_default()
-        };
-        for r in rows {
-            csv_line(
-                &mut out,
-                &[
-                    &r.id.to_string(),
-                    &r.cluster_name,
-                    &r.category,
-                    &r.subcategory,
-                    &r.issue_count.to_string(),
-                    &r.unique_customers.to_string(),
-                    &r.count_7d.to_string(),
-                    &r.count_prior_7d.to_string(),
-                    &r.trend_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
-                    &r.is_emerging.to_string(),
-                    &r.is_active.to_string(),
-                    &r.pm_status,
-                    r.pm_notes.as_deref().unwrap_or(""),
-                    &time(r.first_seen),
-                    &time(r.last_seen),
-                    &r.merged_into.map(|m| m.to_string()).unwrap_or_default(),
-                ],
-            );
-        }
-        Ok(Some((Bytes::from(out), c)))
-    });
-    Ok(csv_response("clusters.csv", body))
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let write = move |r: &cluster::ClusterRow, out: &mut String| {
+        csv_line(
+            out,
+            &[
+                &r.id.to_string(),
+                &r.cluster_name,
+                &r.category,
+                &r.subcategory,
+                &r.issue_count.to_string(),
+                &r.unique_customers.to_string(),
+                &r.count_7d.to_string(),
+                &r.count_prior_7d.to_string(),
+                &r.trend_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                &r.is_emerging.to_string(),
+                &r.is_active.to_string(),
+                &r.pm_status,
+                r.pm_notes.as_deref().unwrap_or(""),
+                &time(r.first_seen),
+                &time(r.last_seen),
+                &r.merged_into.map(|m| m.to_string()).unwrap_or_default(),
+            ],
+        );
+    };
+    Ok(csv_export(
+        "clusters.csv",
+        CLUSTER_HEADER,
+        fetch,
+        |r: &cluster::ClusterRow| r.id,
+        write,
+    ))
 }
 
 #[cfg(test)]

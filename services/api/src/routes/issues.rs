@@ -185,11 +185,21 @@ pub async fn summary(
         ));
     }
     let key = format!("summary:{days}");
-    if let Some(body) = state.cache.get(&key) {
-        return Ok(HttpResponse::Ok()
-            .content_type("application/json")
-            .body(body));
-    }
+    let st = state.clone();
+    let (body, _) = state
+        .cache
+        .get_or_compute(&key, move || {
+            let state = st.clone();
+            async move { summary_body(&state, days).await }
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
+}
+
+/// The summary of the last `days` days, rendered.
+async fn summary_body(state: &AppState, days: i64) -> Result<bytes::Bytes, ApiError> {
     let since = Utc::now() - Duration::days(days);
     let mut conn = state.pool.get().await?;
     let s = issue::summary(&mut conn, since).await?;
@@ -201,7 +211,7 @@ pub async fn summary(
             .find(|(k, _)| *k == sev)
             .map_or(0, |(_, n)| *n)
     };
-    let body = serde_json::to_vec(&dto::Summary {
+    dto::json_bytes(&dto::Summary {
         days,
         since,
         total_issues: s.total,
@@ -232,12 +242,6 @@ pub async fn summary(
         top_clusters: top.into_iter().map(Into::into).collect(),
         emerging_clusters: emerging.into_iter().map(Into::into).collect(),
     })
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    let body = bytes::Bytes::from(body);
-    state.cache.put(key, body.clone());
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
 }
 
 /// A correction of an issue. Absent fields stay as they are; `cluster_id: null` takes the

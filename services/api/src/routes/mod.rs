@@ -1,6 +1,7 @@
 //! The routes, one module per resource.
 
 pub(crate) mod clusters;
+pub(crate) mod dead_letters;
 pub(crate) mod export;
 pub(crate) mod health;
 pub(crate) mod issues;
@@ -33,6 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ops::queues)
         .service(ops::jobs)
         .service(ops::retry)
+        .service(dead_letters::list)
+        .service(dead_letters::detail)
+        .service(dead_letters::replay)
         .default_service(web::to(not_found));
 }
 

@@ -73,7 +73,11 @@ pub async fn trigger(
     }))
 }
 
-/// `GET /api/sync/status`: the latest Zendesk sync run and the sync jobs waiting.
+/// Unfinished runs listed at most.
+const MAX_INTERRUPTED: i64 = 20;
+
+/// `GET /api/sync/status`: the latest Zendesk sync run, the run in progress (cursor and
+/// tickets so far), the runs that were interrupted, and the sync jobs waiting.
 #[utoipa::path(
     tag = "sync",
     responses(
@@ -86,22 +90,34 @@ pub async fn trigger(
 #[get("/api/sync/status")]
 #[tracing::instrument(skip(state))]
 pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let source = SourceKind::Zendesk.as_str();
     let mut conn = state.pool.get().await?;
-    let last = sync_state::latest(&mut conn, SourceKind::Zendesk.as_str()).await?;
+    let last = sync_state::latest(&mut conn, source).await?;
+    let mut unfinished = sync_state::unfinished(&mut conn, source, MAX_INTERRUPTED + 1).await?;
+    // A run opens its row after taking the lock, so while the lock is held the newest
+    // unfinished row is the running one; every other unfinished row was interrupted.
+    let locked = sync_state::lock_held(&mut conn, sync_state::ZENDESK_SYNC_LOCK).await?;
     drop(conn);
+    let in_progress = (locked && !unfinished.is_empty()).then(|| unfinished.remove(0));
+    unfinished.truncate(MAX_INTERRUPTED as usize);
+    let state_of = |id: i32, completed: bool| match (completed, &in_progress) {
+        (true, _) => "completed",
+        (false, Some(r)) if r.id == id => "running",
+        (false, _) => "interrupted",
+    };
+    let last_run = last.map(|r| {
+        let s = state_of(r.id, r.sync_completed_at.is_some());
+        dto::SyncRun::new(r, s)
+    });
     let depth = state.queues.depth(SYNC_QUEUE).await.map_err(queue_error)?;
     Ok(HttpResponse::Ok().json(dto::SyncStatus {
-        source: SourceKind::Zendesk.as_str().into(),
-        last_run: last.map(|r| dto::SyncRun {
-            id: r.id,
-            cursor: r.cursor,
-            last_ticket_updated_at: r.last_ticket_updated_at,
-            tickets_synced: r.tickets_synced,
-            tickets_changed: r.tickets_changed,
-            issues_extracted: r.issues_extracted,
-            sync_started_at: r.sync_started_at,
-            sync_completed_at: r.sync_completed_at,
-        }),
+        source: source.into(),
+        last_run,
+        in_progress: in_progress.map(|r| dto::SyncRun::new(r, "running")),
+        interrupted: unfinished
+            .into_iter()
+            .map(|r| dto::SyncRun::new(r, "interrupted"))
+            .collect(),
         queued: depth.pending + depth.scheduled,
         running: depth.running,
         dead: depth.dead,

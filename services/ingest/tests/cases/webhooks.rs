@@ -28,6 +28,7 @@ fn state(env: &TestEnv, zendesk: Option<&FakeZendesk>) -> AppState {
             whatsapp_verify_token: Some(Secret::new("verify-me")),
         },
         max_body_bytes: 64 * 1024,
+        zendesk_tolerance_secs: 300,
         zendesk: zendesk.map(|f| {
             (
                 zendesk::Client::new(f.config()).unwrap(),
@@ -362,25 +363,39 @@ async fn a_channel_without_its_secret_refuses_its_webhook() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_signed_zendesk_event_fetches_that_ticket_and_a_forged_one_is_refused() {
+async fn a_signed_zendesk_event_fetches_that_ticket_and_a_forged_or_replayed_one_is_refused() {
     let env = TestEnv::new().await;
     let fake = FakeZendesk::start(fake_zendesk::tickets(5)).await;
     let app = app!(state(&env, Some(&fake)));
     let body = br#"{"type":"zen:event-type:ticket.created","account_id":88888888,"id":"01HNXXXX","time":"2026-11-23T10:00:00Z","zendesk_event_version":"2022-11-06","subject":"zen:ticket:1003","detail":{"id":"1003","status":"OPEN"},"event":{}}"#;
-    let ts = "2026-11-23T10:00:01Z";
-    let request = |sig: String| {
+    let now = chrono::Utc::now();
+    let ts = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // The same event as delivered (and captured) ten minutes ago, correctly signed back then.
+    let old =
+        (now - chrono::Duration::minutes(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let request = |ts: &str, sig: String| {
         test::TestRequest::post()
             .uri("/webhooks/zendesk")
-            .insert_header(("X-Zendesk-Webhook-Signature-Timestamp", ts))
+            .insert_header(("X-Zendesk-Webhook-Signature-Timestamp", ts.to_string()))
             .insert_header(("X-Zendesk-Webhook-Signature", sig))
             .set_payload(body.to_vec())
             .to_request()
     };
 
-    let forged = test::call_service(&app, request(sign::zendesk("wrong", ts, body))).await;
-    let accepted = test::call_service(&app, request(sign::zendesk(ZENDESK, ts, body))).await;
+    let forged = test::call_service(&app, request(&ts, sign::zendesk("wrong", &ts, body))).await;
+    let replayed =
+        test::call_service(&app, request(&old, sign::zendesk(ZENDESK, &old, body))).await;
+    let replayed_status = replayed.status();
+    let replayed: Value = test::read_body_json(replayed).await;
+    let accepted = test::call_service(&app, request(&ts, sign::zendesk(ZENDESK, &ts, body))).await;
 
     assert_eq!(forged.status(), 401);
+    assert_eq!(replayed_status, 401, "{replayed}");
+    assert_eq!(replayed["error"], "invalid_signature");
+    assert!(
+        replayed["message"].as_str().unwrap().contains("300 s"),
+        "{replayed}"
+    );
     assert_eq!(accepted.status(), 202);
     let t = testkit::eventually("the ticket is fetched", 10, || async {
         let mut conn = env.infra.pool.get().await.unwrap();
@@ -400,4 +415,82 @@ async fn a_signed_zendesk_event_fetches_that_ticket_and_a_forged_one_is_refused(
         "{fetched:?}"
     );
     fake.stop().await;
+}
+
+fn slash_command(text: &str, trigger: &str) -> Vec<u8> {
+    format!(
+        "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705\
+         &channel_name=support&user_id=U2147483697&user_name=pat&command=%2Fissue&text={}\
+         &response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id={trigger}",
+        text.replace(' ', "+")
+    )
+    .into_bytes()
+}
+
+fn slash_request(body: &[u8], secret: &str, ts: i64) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri("/webhooks/slack")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .insert_header(("X-Slack-Request-Timestamp", ts.to_string()))
+        .insert_header(("X-Slack-Signature", sign::slack(secret, ts, body)))
+        .set_payload(body.to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_slack_slash_command_becomes_a_ticket_and_its_author_sees_a_reply() {
+    let env = TestEnv::new().await;
+    let app = app!(state(&env, None));
+    let now = chrono::Utc::now().timestamp();
+    let body = slash_command("Timesheet approval button does nothing", "1335.7384.8088");
+
+    let forged = test::call_service(
+        &app,
+        slash_request(&body, "not-the-secret", now).to_request(),
+    )
+    .await;
+    let stale = test::call_service(&app, slash_request(&body, SLACK, now - 600).to_request()).await;
+    let first: Value =
+        test::call_and_read_body_json(&app, slash_request(&body, SLACK, now).to_request()).await;
+    let again: Value =
+        test::call_and_read_body_json(&app, slash_request(&body, SLACK, now).to_request()).await;
+    let empty: Value = test::call_and_read_body_json(
+        &app,
+        slash_request(&slash_command("", "2"), SLACK, now).to_request(),
+    )
+    .await;
+
+    assert_eq!(forged.status(), 401);
+    assert_eq!(stale.status(), 401);
+    // Slack shows `text` to the person who typed the command.
+    assert_eq!(first["response_type"], "ephemeral");
+    assert!(
+        first["text"]
+            .as_str()
+            .unwrap()
+            .contains("C2147483705:1335.7384.8088"),
+        "{first}"
+    );
+    assert_eq!(first["tickets"][0]["created"], true);
+    assert_eq!(again["tickets"][0]["created"], false);
+    assert_eq!(empty["status"], "ignored");
+    assert!(empty["text"].as_str().unwrap().contains("usage"), "{empty}");
+    assert_eq!(counts(&env).await, (1, 0));
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let t = ticket::find_by_source(&mut conn, SourceKind::Slack, "C2147483705:1335.7384.8088")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        t.description.as_deref(),
+        Some("Timesheet approval button does nothing")
+    );
+    assert_eq!(t.ticket_created_at.timestamp(), now);
+    assert!(
+        t.tags
+            .as_array()
+            .unwrap()
+            .contains(&json!("slack_command:issue")),
+        "{}",
+        t.tags
+    );
 }

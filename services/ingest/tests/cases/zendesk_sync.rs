@@ -243,6 +243,7 @@ async fn the_service_consumes_sync_jobs() {
         zendesk_sync_every: Duration::from_secs(3600),
         webhooks: Default::default(),
         max_body_bytes: 1 << 20,
+        zendesk_tolerance_secs: 300,
         poll_interval: Duration::from_millis(50),
     };
     let infra = env.infra.clone();

@@ -1,5 +1,6 @@
-//! Normalizing each channel's webhook payload into tickets. Pure functions of the parsed
-//! JSON: the handlers verify signatures and store; these decide what a payload means.
+//! Normalizing each channel's webhook payload into tickets. Pure functions of the payload:
+//! the ingest service's handlers verify signatures and store, the API's dead-letter replay
+//! runs them again on a kept payload; these decide what a payload means.
 //!
 //! Each ticket's `source_id` is the platform's own id for the message or conversation, so a
 //! webhook delivered twice upserts one ticket.
@@ -157,6 +158,111 @@ pub fn slack(payload: &Value) -> Result<Normalized, String> {
         t.tags.push(format!("slack_team:{team}"));
     }
     Ok(Normalized::Tickets(vec![t]))
+}
+
+/// A Slack slash command (`/issue The export drops overtime`), posted form-encoded
+/// (`application/x-www-form-urlencoded`) and signed like events. The ticket is the command's
+/// text, known by `{channel_id}:{trigger_id}` (Slack makes a trigger id per invocation), dated
+/// `at` (the request's signed timestamp: the form carries no time of its own).
+pub fn slack_command(form: &[(String, String)], at: DateTime<Utc>) -> Result<Normalized, String> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    if field("payload").is_some() {
+        return Ok(Normalized::Ignored(
+            "a Slack interaction (button, menu, shortcut) is not a report".into(),
+        ));
+    }
+    let command = field("command").ok_or("a Slack slash command needs a \"command\"")?;
+    let Some(text) = field("text") else {
+        return Ok(Normalized::Ignored(format!(
+            "{command} without text: nothing to report (usage: {command} <what went wrong>)"
+        )));
+    };
+    let channel = field("channel_id").ok_or("the Slack command has no channel_id")?;
+    let trigger = field("trigger_id").ok_or("the Slack command has no trigger_id")?;
+    let mut t = ticket(
+        SourceKind::Slack,
+        format!("{channel}:{trigger}"),
+        text.to_string(),
+        at,
+    );
+    t.tags.push(format!("slack_channel:{channel}"));
+    t.tags
+        .push(format!("slack_command:{}", command.trim_start_matches('/')));
+    if let Some(team) = field("team_id") {
+        t.tags.push(format!("slack_team:{team}"));
+    }
+    if let Some(user) = field("user_name") {
+        t.tags.push(format!("slack_user:{user}"));
+    }
+    Ok(Normalized::Tickets(vec![t]))
+}
+
+/// Whether a Slack body is a form (slash command) rather than JSON (Events API), by its
+/// content type, or by its first byte when the type is missing.
+pub fn slack_is_form(content_type: Option<&str>, body: &[u8]) -> bool {
+    match content_type {
+        Some(ct) => ct
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded"),
+        None => body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|b| *b != b'{'),
+    }
+}
+
+/// Parses a form-encoded body (Slack slash commands).
+pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, String> {
+    serde_urlencoded::from_bytes(body).map_err(|e| format!("the form body cannot be read: {e}"))
+}
+
+/// What a stored payload means, normalized again from its raw body (the dead-letter replay).
+/// `headers` are the ones kept with it (`content-type`, `x-slack-request-timestamp`);
+/// `received_at` dates a Slack command without a kept timestamp. A Zendesk payload yields
+/// [`Replayed::ZendeskTicket`]: its ticket is fetched by the ingest service's sync, not here.
+pub fn normalize_stored(
+    source: SourceKind,
+    headers: &Value,
+    body: &[u8],
+    received_at: DateTime<Utc>,
+) -> Result<Replayed, String> {
+    let json = || {
+        serde_json::from_slice::<Value>(body)
+            .map_err(|e| format!("the body is not valid JSON: {e}"))
+    };
+    let normalized = match source {
+        SourceKind::Slack => {
+            if slack_is_form(headers["content-type"].as_str(), body) {
+                let at = headers["x-slack-request-timestamp"]
+                    .as_str()
+                    .and_then(|t| t.trim().parse::<i64>().ok())
+                    .and_then(|t| Utc.timestamp_opt(t, 0).single())
+                    .unwrap_or(received_at);
+                slack_command(&parse_form(body)?, at)?
+            } else {
+                slack(&json()?)?
+            }
+        }
+        SourceKind::Intercom => intercom(&json()?)?,
+        SourceKind::Whatsapp => whatsapp(&json()?)?,
+        SourceKind::Zendesk => return zendesk_ticket_id(&json()?).map(Replayed::ZendeskTicket),
+        other => return Err(format!("{other} payloads do not arrive by webhook")),
+    };
+    Ok(Replayed::Normalized(normalized))
+}
+
+/// What a stored payload yields when normalized again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replayed {
+    Normalized(Normalized),
+    /// A Zendesk webhook names this ticket (the export brings its content).
+    ZendeskTicket(i64),
 }
 
 /// Intercom webhook notification for a conversation topic. The ticket is the conversation,
@@ -349,6 +455,59 @@ mod tests {
         assert!(matches!(slack(&edit), Ok(Normalized::Ignored(_))));
         let empty = json!({"type": "event_callback", "event": {"type": "message", "channel": "C1", "ts": "1700000000.000100", "text": " "}});
         assert!(slack(&empty).is_err());
+    }
+
+    #[test]
+    fn a_slash_command_is_a_ticket_and_an_empty_one_is_not() {
+        let at = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let form = parse_form(b"token=x&team_id=T1&channel_id=C9&user_name=pat&command=%2Fissue&text=Payroll+export+drops+overtime&trigger_id=13345224609.738474920.8088930838d88f008e0").unwrap();
+        let Ok(Normalized::Tickets(t)) = slack_command(&form, at) else {
+            panic!("a ticket");
+        };
+        assert_eq!(
+            t[0].source_id,
+            "C9:13345224609.738474920.8088930838d88f008e0"
+        );
+        assert_eq!(
+            t[0].description.as_deref(),
+            Some("Payroll export drops overtime")
+        );
+        assert_eq!(t[0].created_at, at);
+        assert!(t[0].tags.contains(&"slack_command:issue".to_string()));
+        let empty = parse_form(b"command=%2Fissue&text=&channel_id=C9&trigger_id=1").unwrap();
+        assert!(matches!(
+            slack_command(&empty, at),
+            Ok(Normalized::Ignored(_))
+        ));
+        let no_trigger = parse_form(b"command=%2Fissue&text=hi&channel_id=C9").unwrap();
+        assert!(slack_command(&no_trigger, at).is_err());
+        assert!(slack_is_form(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"{"
+        ));
+        assert!(!slack_is_form(None, b" {\"type\":1}"));
+        assert!(slack_is_form(None, b"command=%2Fissue"));
+    }
+
+    #[test]
+    fn a_stored_payload_normalizes_again_by_its_source() {
+        let at = Utc::now();
+        let headers = json!({"content-type": "application/x-www-form-urlencoded"});
+        let replayed = normalize_stored(
+            SourceKind::Slack,
+            &headers,
+            b"command=%2Fissue&text=Clock+in+fails&channel_id=C1&trigger_id=7",
+            at,
+        );
+        assert!(matches!(
+            replayed,
+            Ok(Replayed::Normalized(Normalized::Tickets(_)))
+        ));
+        assert_eq!(
+            normalize_stored(SourceKind::Zendesk, &json!({}), br#"{"ticket_id": 5}"#, at),
+            Ok(Replayed::ZendeskTicket(5))
+        );
+        assert!(normalize_stored(SourceKind::Intercom, &json!({}), b"not json", at).is_err());
     }
 
     #[test]
