@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
+.PHONY: faults fuzz-api bench-pipeline help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ fmt: ## Format the code
 build: ## Build every binary
 	cargo build --workspace --bins
 
-bench: bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its own table)
+bench: bench-pipeline bench-queue bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its own table)
 
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
@@ -46,6 +46,20 @@ eval: model ## Quality of the offline analyzer on ../shared/data and the demo ti
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
 	cargo build -p eval --bin bench-analyzer
 	@/usr/bin/time -f "peak memory: %M KiB" "$${CARGO_TARGET_DIR:-target}/debug/bench-analyzer"
+
+fuzz-api: ## schemathesis against the served OpenAPI with an admin token: no 5xx, no schema violations
+	@bash deploy/local/fuzz-api.sh
+
+faults: ## Fault injection: 20,000-ticket backfill with SIGKILLs, Redis/PostgreSQL crashes, a failing Claude
+	cargo build --bins
+	cargo run --quiet -p faults --bin faults -- $(FAULTS_ARGS)
+
+bench-pipeline: ## Offline pipeline end to end (10,000 tickets) and each service's peak memory, vs one-at-a-time
+	cargo build --bins
+	cargo run --quiet -p faults --bin bench-pipeline -- $(BENCH_PIPELINE_ARGS)
+
+bench-queue: ## Queue throughput: jobs/s through the apalis Redis queues with no-op handlers
+	cargo bench --profile dev -p queue --bench queue_throughput
 
 bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
 	cargo bench --profile dev -p ingest --bench ingest_throughput

@@ -218,6 +218,35 @@ async fn upserting_the_same_ticket_twice_stores_one_row_and_reports_no_change() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_nul_character_from_a_source_is_dropped_instead_of_failing_the_batch() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    let mut bad = testkit::ticket("7\0", "Clock\0 down", "It \0reboots", Utc::now());
+    bad.tags = vec!["vip\0".into()];
+    bad.requester_email = Some("a\0@b.com".into());
+    let good = testkit::ticket("8", "Payroll late", "Pay run failed", Utc::now());
+
+    let stored = ticket::upsert_many(&mut conn, &[bad.clone(), good])
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    let row = ticket::find(&mut conn, stored[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.source_id, "7");
+    assert_eq!(row.subject.as_deref(), Some("Clock down"));
+    assert_eq!(row.description.as_deref(), Some("It reboots"));
+    assert_eq!(row.tags, serde_json::json!(["vip"]));
+
+    // The same ticket again, one at a time, is the same row with no content change.
+    let again = ticket::upsert(&mut conn, &bad).await.unwrap();
+    assert_eq!(again.id, stored[0].id);
+    assert!(!again.content_changed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn issue_embeddings_are_stored_with_the_issues_and_read_back_by_id() {
     let db = TestDb::migrated().await;
     let pool = db.pool(1);

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 /// The longest summary we keep (the column is VARCHAR(500)).
 pub const MAX_SUMMARY_CHARS: usize = 500;
+/// The longest detail and quote we keep; longer ones are cut at a word.
+pub const MAX_DETAIL_CHARS: usize = 4_000;
+pub const MAX_QUOTE_CHARS: usize = 1_000;
 /// The most issues one ticket may yield; more means the analyzer misbehaved.
 pub const MAX_ISSUES_PER_TICKET: usize = 10;
 
@@ -55,7 +58,7 @@ impl IssueDraft {
         let (category, subcategory) = taxonomy.check_pair(&self.category, &self.subcategory)?;
         let issue_type = self.issue_type.parse::<IssueType>()?;
         let severity = self.severity.parse::<Severity>()?;
-        let summary = self.summary.trim();
+        let summary = crate::text::clean(&self.summary);
         if summary.is_empty() {
             return Err(TaxonomyError::BadField {
                 field: "summary",
@@ -76,20 +79,20 @@ impl IssueDraft {
                 });
             }
         }
-        let non_empty = |s: &Option<String>| {
+        let non_empty = |s: &Option<String>, max: usize| {
             s.as_deref()
-                .map(str::trim)
+                .map(crate::text::clean)
                 .filter(|s| !s.is_empty())
-                .map(str::to_string)
+                .map(|s| crate::text::truncate_words(&s, max))
         };
         Ok(ValidatedIssue {
             category,
             subcategory,
             issue_type,
             severity,
-            summary: summary.to_string(),
-            detail: non_empty(&self.detail),
-            representative_quote: non_empty(&self.representative_quote),
+            summary,
+            detail: non_empty(&self.detail, MAX_DETAIL_CHARS),
+            representative_quote: non_empty(&self.representative_quote, MAX_QUOTE_CHARS),
             confidence: self.confidence.map(|c| (c * 100.0).round() / 100.0),
         })
     }
@@ -136,6 +139,19 @@ mod tests {
         assert_eq!(issue.severity, Severity::High);
         assert_eq!(issue.detail, None);
         assert_eq!(issue.confidence, Some(0.92));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_and_long_quotes_cut() {
+        let mut d = draft();
+        d.summary = "Clock-in\u{0} fails \u{202e}".into();
+        d.representative_quote = Some("word ".repeat(500));
+        d.detail = Some("\u{0}\u{1b}".into());
+        let issue = d.validate(&Taxonomy::default()).unwrap();
+        assert_eq!(issue.summary, "Clock-in fails");
+        assert_eq!(issue.detail, None);
+        let quote = issue.representative_quote.unwrap();
+        assert!(quote.chars().count() <= MAX_QUOTE_CHARS && quote.ends_with('…'));
     }
 
     #[test]

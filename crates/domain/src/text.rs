@@ -48,6 +48,22 @@ pub fn content_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `text` without what must never be stored or shown: control characters other than newline
+/// and tab (a NUL cannot even enter a PostgreSQL text column), and the bidirectional overrides
+/// that make text display as something it is not; trimmed.
+pub fn clean(text: &str) -> String {
+    let unwanted = |c: char| {
+        let bidi_control = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        bidi_control || (c.is_control() && c != '\n' && c != '\t')
+    };
+    text.chars()
+        .map(|c| if c == '\r' { '\n' } else { c })
+        .filter(|&c| !unwanted(c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// Cuts `text` to at most `max` characters on a word boundary, adding "…" when cut.
 pub fn truncate_words(text: &str, max: usize) -> String {
     let text = text.trim();
@@ -65,6 +81,16 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_drops_nul_escapes_and_bidi_overrides_but_keeps_lines() {
+        assert_eq!(
+            clean(" a\u{0}b\u{1b}[31m\r\nc\td \u{202e}e "),
+            "ab[31m\n\nc\td e"
+        );
+        assert_eq!(clean("\u{0}\u{7}"), "");
+        assert_eq!(clean("Überstunden fehlen 🚨"), "Überstunden fehlen 🚨");
+    }
 
     #[test]
     fn stopwords_are_sorted_for_binary_search() {

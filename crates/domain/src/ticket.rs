@@ -98,6 +98,49 @@ impl IncomingTicket {
         hex::encode(hasher.finalize())
     }
 
+    /// The ticket as it can be stored: PostgreSQL text and jsonb cannot hold a NUL character,
+    /// which a source may still send (a pasted binary, a broken export); it is dropped from
+    /// every field rather than failing the write (and, in a batch, its neighbours).
+    pub fn storable(&self) -> std::borrow::Cow<'_, IncomingTicket> {
+        let has_nul = |s: &str| s.contains('\0');
+        let opt = |s: &Option<String>| s.as_deref().is_some_and(has_nul);
+        let dirty = has_nul(&self.source_id)
+            || [
+                &self.subject,
+                &self.description,
+                &self.public_comments,
+                &self.internal_notes,
+                &self.requester_email,
+                &self.requester_org_name,
+                &self.status,
+                &self.priority,
+            ]
+            .into_iter()
+            .any(opt)
+            || self.tags.iter().any(|t| has_nul(t));
+        if !dirty {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let strip = |s: &str| s.replace('\0', "");
+        let strip_opt = |s: &Option<String>| s.as_deref().map(strip);
+        std::borrow::Cow::Owned(IncomingTicket {
+            source: self.source,
+            source_id: strip(&self.source_id),
+            subject: strip_opt(&self.subject),
+            description: strip_opt(&self.description),
+            public_comments: strip_opt(&self.public_comments),
+            internal_notes: strip_opt(&self.internal_notes),
+            requester_email: strip_opt(&self.requester_email),
+            requester_org_name: strip_opt(&self.requester_org_name),
+            source_org_id: self.source_org_id,
+            tags: self.tags.iter().map(|t| strip(t)).collect(),
+            status: strip_opt(&self.status),
+            priority: strip_opt(&self.priority),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
     /// Everything an analyzer reads, as one text.
     pub fn full_text(&self) -> String {
         [

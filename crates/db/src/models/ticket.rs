@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::{customer::customer_key, IncomingTicket, SourceKind, TicketId};
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// A stored ticket.
@@ -97,6 +98,7 @@ pub async fn upsert(
     conn: &mut AsyncPgConnection,
     ticket: &IncomingTicket,
 ) -> QueryResult<Upserted> {
+    let ticket = &*ticket.storable();
     let hash = ticket.content_hash();
     let customer = customer_key(
         ticket.requester_org_name.as_deref(),
@@ -168,6 +170,16 @@ pub async fn upsert_many(
     conn: &mut AsyncPgConnection,
     tickets: &[IncomingTicket],
 ) -> QueryResult<Vec<Upserted>> {
+    let cleaned: Vec<IncomingTicket>;
+    let tickets = if tickets
+        .iter()
+        .any(|t| matches!(t.storable(), Cow::Owned(_)))
+    {
+        cleaned = tickets.iter().map(|t| t.storable().into_owned()).collect();
+        &cleaned[..]
+    } else {
+        tickets
+    };
     let mut out = Vec::with_capacity(tickets.len());
     // ON CONFLICT cannot touch one row twice in a statement: a repeated key starts a new chunk.
     let mut start = 0;

@@ -1,0 +1,131 @@
+//! `make bench-queue`: jobs per second through the apalis Redis queues with no-op handlers, on
+//! the local Redis under a throw-away key prefix. Enqueueing is measured one job per round trip
+//! (the baseline) and in bulk (what ingest does); draining with the worker settings the services
+//! use and with a larger fetch.
+
+use domain::jobs::{AnalyzeTicket, ANALYZE_QUEUE};
+use domain::TicketId;
+use queue::{Queues, WorkerSettings};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// Jobs per measurement.
+const JOBS: usize = 20_000;
+/// Jobs per bulk push.
+const BULK: usize = 1_000;
+
+struct Counter {
+    done: AtomicUsize,
+    target: usize,
+    finished: Notify,
+}
+
+async fn no_op(
+    _job: AnalyzeTicket,
+    counter: apalis::prelude::Data<Arc<Counter>>,
+    _attempt: apalis::prelude::Attempt,
+) -> Result<(), apalis::prelude::BoxDynError> {
+    if counter.done.fetch_add(1, Ordering::Relaxed) + 1 == counter.target {
+        counter.finished.notify_one();
+    }
+    Ok(())
+}
+
+fn ids(n: usize) -> Vec<TicketId> {
+    (0..n).map(|_| TicketId(uuid::Uuid::new_v4())).collect()
+}
+
+/// Jobs/s enqueueing `n` jobs one round trip each.
+async fn push_one_by_one(queues: &Queues, n: usize) -> f64 {
+    let started = Instant::now();
+    for id in ids(n) {
+        queues.enqueue_analyze(id).await.expect("push");
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Jobs/s enqueueing `n` jobs in bulk.
+async fn push_bulk(queues: &Queues, n: usize) -> f64 {
+    let all = ids(n);
+    let started = Instant::now();
+    for chunk in all.chunks(BULK) {
+        queues.enqueue_analyze_many(chunk).await.expect("push");
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Jobs/s draining `n` queued jobs with `concurrency` no-op handlers.
+async fn drain(redis_url: &str, prefix: &str, n: usize, concurrency: usize) -> f64 {
+    let counter = Arc::new(Counter {
+        done: AtomicUsize::new(0),
+        target: n,
+        finished: Notify::new(),
+    });
+    let redis = queue::connect(redis_url).await.expect("redis");
+    let settings = WorkerSettings {
+        service: "bench",
+        prefix: prefix.to_string(),
+        queue: ANALYZE_QUEUE,
+        concurrency,
+        poll_interval: Duration::from_millis(50),
+    };
+    let stop = Arc::new(Notify::new());
+    let stopped = stop.clone();
+    let started = Instant::now();
+    let worker = tokio::spawn(queue::run_worker::<AnalyzeTicket, _, _, _>(
+        redis,
+        settings,
+        counter.clone(),
+        no_op,
+        async move { stopped.notified().await },
+    ));
+    let finished =
+        tokio::time::timeout(Duration::from_secs(600), counter.finished.notified()).await;
+    let rate = counter.done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    stop.notify_one();
+    worker.await.expect("worker task").expect("worker");
+    if finished.is_err() {
+        eprintln!("drain timed out after 600 s");
+    }
+    rate
+}
+
+#[tokio::main]
+async fn main() {
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    let prefix = format!("bench-queue-{}", uuid::Uuid::new_v4().simple());
+    let conn = queue::connect(&redis_url).await.expect("redis");
+    let queues = Queues::new(conn.clone(), &prefix);
+
+    let single = push_one_by_one(&queues, 2_000).await;
+    let _ = queue::delete_prefix(conn.clone(), &prefix).await;
+
+    let mut rows = Vec::new();
+    let bulk = push_bulk(&queues, JOBS).await;
+    for concurrency in [1, 4, 16] {
+        if concurrency > 1 {
+            push_bulk(&queues, JOBS).await;
+        }
+        let rate = drain(&redis_url, &prefix, JOBS, concurrency).await;
+        rows.push((concurrency, rate));
+    }
+    let _ = queue::delete_prefix(conn, &prefix).await;
+
+    println!("| queue operation ({JOBS} jobs, no-op handler) | jobs/s | vs baseline |");
+    println!("|---|---|---|");
+    println!("| enqueue one round trip per job (baseline) | {single:.0} | 1.0× |");
+    println!(
+        "| enqueue in bulk, {BULK} per round trip | {bulk:.0} | {:.1}× |",
+        bulk / single
+    );
+    let base = rows[0].1;
+    for (concurrency, rate) in rows {
+        println!(
+            "| drain, worker concurrency {concurrency} | {rate:.0} | {:.1}× |",
+            rate / base
+        );
+    }
+}
