@@ -7,6 +7,7 @@ pub(crate) mod issues;
 pub(crate) mod ops;
 pub(crate) mod params;
 pub(crate) mod sync;
+pub(crate) mod taxonomy;
 pub(crate) mod tickets;
 
 use actix_web::web;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::ready)
         .service(crate::monitoring::metrics)
         .service(crate::openapi::swagger_ui())
+        .service(taxonomy::taxonomy)
         .service(issues::summary)
         .service(issues::list)
         .service(issues::correct)
