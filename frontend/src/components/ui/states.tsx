@@ -13,7 +13,7 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
 /** Something failed: the message, never a blank page. */
 export function ErrorState({ title = "Could not load this", message, children }: { title?: string; message: string; children?: ReactNode }) {
   return (
-    <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900">
+    <div role="alert" data-testid="error-state" className="rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900">
       <p className="font-semibold">{title}</p>
       <p className="mt-1">{message}</p>
       {children ? <div className="mt-3">{children}</div> : null}

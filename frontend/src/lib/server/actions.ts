@@ -70,7 +70,7 @@ export async function retryJob(queue: string, jobId: string, _prev: ActionResult
   return run(async () => {
     const queued = unwrap(await api().POST("/api/ops/queues/{queue}/jobs/{id}/retry", { params: { path: { queue, id: jobId } } }));
     return queued.message;
-  }, ["/ops"]);
+  }, []); // No revalidation: the row stays, with this message, until the operator reloads.
 }
 
 export async function triggerSync(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
