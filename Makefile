@@ -5,9 +5,9 @@ SHELL := bash
 .PHONY: help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-demo: ## Run the whole pipeline on the bundled sample tickets and print where the API is
+demo: ## Run the whole pipeline on the bundled sample tickets and start the dashboard (http://localhost:3000)
 	@bash deploy/local/demo.sh
 
 stop: ## Stop the services `make demo` started

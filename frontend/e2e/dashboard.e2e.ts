@@ -8,6 +8,7 @@ type Page_<T> = { items: T[]; total: number; pages: number };
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let pageErrors: string[] = [];
 const base = () => env("E2E_BASE_URL");
 const number = (text: string | null) => Number((text ?? "").replace(/[^\d]/g, ""));
 
@@ -20,13 +21,13 @@ afterAll(async () => {
 beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   page = await context.newPage();
-  // A page that throws in the browser fails the test, not just the console.
-  page.on("pageerror", (error) => {
-    throw error;
-  });
+  pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
 });
 afterEach(async () => {
   await context?.close();
+  // A page that throws in the browser fails the test, not just the console.
+  expect(pageErrors).toEqual([]);
 });
 
 describe("the overview", () => {

@@ -7,6 +7,8 @@ import { Trend } from "./trend";
 /** A compact ranked list of clusters (the overview's top and emerging lists). */
 export function ClusterList({ clusters, labels, testId }: { clusters: Cluster[]; labels: Labels; testId: string }) {
   return (
+    <>
+    <p className="mb-1 flex justify-end text-[11px] font-medium uppercase tracking-wide text-slate-500">Issues · week over week</p>
     <ol className="divide-y divide-slate-100" data-testid={testId}>
       {clusters.map((c, i) => (
         <li key={c.id} className="flex items-center gap-3 py-2">
@@ -26,5 +28,6 @@ export function ClusterList({ clusters, labels, testId }: { clusters: Cluster[];
         </li>
       ))}
     </ol>
+    </>
   );
 }

@@ -226,7 +226,11 @@ async fn the_taxonomy_lists_every_value_the_api_accepts() {
             .iter()
             .map(|s| s["key"].as_str().unwrap())
             .collect();
-        let expected: Vec<&str> = category.subcategories.iter().map(|s| s.key.as_str()).collect();
+        let expected: Vec<&str> = category
+            .subcategories
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect();
         assert_eq!(keys, expected);
     }
     let keys = |field: &str| -> Vec<String> {
