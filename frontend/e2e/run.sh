@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the dashboard in headless Chromium against the real services:
-#   1. builds api, ingest, analyzer and clusterer (debug, CARGO_TARGET_DIR respected);
+#   1. builds api, ingest, analyzer and clusterer (debug, CARGO_TARGET_DIR respected; or takes
+#      them from E2E_BIN_DIR);
 #   2. creates its own database (issue_miner_e2e_<random>) and Redis key prefix;
 #   3. starts the four services on free ports (keyword analyzer: fast, no model needed);
 #   4. imports the 600 bundled sample tickets and waits until they are analyzed and clustered;
@@ -59,8 +60,17 @@ if [ ! -x /usr/bin/chromium ]; then
   exit 1
 fi
 
-log "Building api, ingest, analyzer and clusterer"
-(cd "$ROOT" && cargo build --quiet -p api -p ingest -p analyzer -p clusterer --bins)
+if [ -n "${E2E_BIN_DIR:-}" ]; then
+  BIN=$E2E_BIN_DIR # binaries built beforehand (e.g. by CI); nothing is built here
+else
+  log "Building api, ingest, analyzer and clusterer"
+  (cd "$ROOT" && cargo build --quiet -p api -p ingest -p analyzer -p clusterer --bins)
+  # Copied at once: the target directory may be shared with other checkouts, whose next build
+  # would replace these files under the running test.
+  mkdir -p "$WORK/bin"
+  cp "$BIN"/{api,ingest,analyzer,clusterer} "$WORK/bin/"
+  BIN=$WORK/bin
+fi
 
 export DATABASE_URL=$PG_URL/$DB REDIS_URL QUEUE_PREFIX=$PREFIX
 export RUST_LOG=${RUST_LOG:-warn}

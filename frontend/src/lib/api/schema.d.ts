@@ -271,6 +271,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/taxonomy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/taxonomy`: categories, subcategories, severities, issue types and PM statuses. */
+        get: operations["taxonomy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tickets": {
         parameters: {
             query?: never;
@@ -361,23 +378,6 @@ export interface paths {
          *     does not.
          */
         get: operations["ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/taxonomy": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** `GET /api/taxonomy`: categories, subcategories, severities, issue types and PM statuses. */
-        get: operations["taxonomy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -785,6 +785,27 @@ export interface components {
             running: number;
             source: string;
         };
+        /** @description A category with its subcategories. */
+        TaxonomyCategory: {
+            key: string;
+            label: string;
+            subcategories: components["schemas"]["TaxonomySubcategory"][];
+        };
+        /** @description A subcategory of the taxonomy. */
+        TaxonomySubcategory: {
+            description: string;
+            key: string;
+            label: string;
+        };
+        /** @description Every value the API accepts for an issue's or a cluster's labels. */
+        TaxonomyView: {
+            categories: components["schemas"]["TaxonomyCategory"][];
+            issue_types: components["schemas"]["VocabularyValue"][];
+            pm_statuses: components["schemas"]["VocabularyValue"][];
+            product: string;
+            /** @description Worst first. */
+            severities: components["schemas"]["VocabularyValue"][];
+        };
         /** @description A ticket with the issues extracted from it. */
         TicketDetail: {
             analysis_error?: string | null;
@@ -844,34 +865,16 @@ export interface components {
             /** @description A link to the ticket in its source system, when configured (Zendesk). */
             url?: string | null;
         };
+        /** @description One value of a closed list, with what it means. */
+        VocabularyValue: {
+            description?: string | null;
+            key: string;
+        };
         WeekCount: {
             /** Format: int64 */
             count: number;
             /** Format: date-time */
             week_start: string;
-        };
-        /** @description A subcategory of the taxonomy. */
-        TaxonomySubcategory: {
-            key: string;
-            label: string;
-            description: string;
-        };
-        /** @description A category with its subcategories. */
-        TaxonomyCategory: {
-            key: string;
-            label: string;
-            subcategories: components["schemas"]["TaxonomySubcategory"][];
-        };
-        VocabularyValue: {
-            key: string;
-            description?: string | null;
-        };
-        TaxonomyView: {
-            product: string;
-            categories: components["schemas"]["TaxonomyCategory"][];
-            severities: components["schemas"]["VocabularyValue"][];
-            issue_types: components["schemas"]["VocabularyValue"][];
-            pm_statuses: components["schemas"]["VocabularyValue"][];
         };
     };
     responses: never;
@@ -1693,6 +1696,33 @@ export interface operations {
             };
         };
     };
+    taxonomy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaxonomyView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create: {
         parameters: {
             query?: never;
@@ -1878,33 +1908,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
-                };
-            };
-        };
-    };
-    taxonomy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TaxonomyView"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
