@@ -26,7 +26,7 @@ export function env(name: string): string {
   return value;
 }
 
-/** The API, read with a read-only token: what the pages must agree with. */
+/** The API, read with the tests' own token: what the pages must agree with. */
 export async function apiGet<T>(path: string): Promise<T> {
   const response = await fetch(`${env("E2E_API_URL")}${path}`, {
     headers: { Authorization: `Bearer ${env("E2E_API_TOKEN")}` },

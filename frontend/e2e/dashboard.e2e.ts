@@ -70,6 +70,7 @@ describe("the cluster list", () => {
     const expected = await apiGet<Page_<Cluster>>(`/api/clusters?is_active=true&category=${category}&per_page=200`);
     expect(expected.total).toBeLessThan(all.total);
 
+    await page.locator("form[data-live]").waitFor();
     await page.getByLabel("Category", { exact: true }).selectOption(category);
 
     await page.waitForURL(new RegExp(`[?&]category=${category}(&|$)`));
@@ -130,6 +131,7 @@ describe("a cluster's page", () => {
 describe("the issue explorer", () => {
   it("filters by severity and exports exactly the filtered issues as CSV", async () => {
     await page.goto(`${base()}/issues`);
+    await page.locator("form[data-live]").waitFor();
     await page.getByRole("checkbox", { name: "Critical" }).check();
     await page.waitForURL(/severity=critical/);
     const expected = await apiGet<Page_<unknown>>("/api/issues?severity=critical&per_page=1");

@@ -103,16 +103,17 @@ log "Importing the sample tickets"
 "$BIN/api" report --wait 600 --top 3
 
 ADMIN_TOKEN=$("$BIN/api" token create --name e2e-dashboard --scope admin 2>/dev/null)
-READ_TOKEN=$("$BIN/api" token create --name e2e-test --scope read 2>/dev/null)
+# The tests' own token, to read what the pages must agree with (the ops routes need admin).
+TEST_TOKEN=$("$BIN/api" token create --name e2e-test --scope admin 2>/dev/null)
 
 log "Building the dashboard"
 export NEXT_TELEMETRY_DISABLED=1 NEXT_DIST_DIR=.next-e2e
-npx next build >"$WORK/next-build.log" 2>&1 || { tail -n 40 "$WORK/next-build.log" >&2; exit 1; }
+node_modules/.bin/next build >"$WORK/next-build.log" 2>&1 || { tail -n 40 "$WORK/next-build.log" >&2; exit 1; }
 WEB_PORT=$(free_port)
-API_URL=http://127.0.0.1:$API_PORT API_TOKEN=$ADMIN_TOKEN npx next start -p "$WEB_PORT" -H 127.0.0.1 >"$WORK/next.log" 2>&1 &
+API_URL=http://127.0.0.1:$API_PORT API_TOKEN=$ADMIN_TOKEN node_modules/.bin/next start -p "$WEB_PORT" -H 127.0.0.1 >"$WORK/next.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$WEB_PORT/ops" "$!" next
 
 log "Running the browser tests against http://127.0.0.1:$WEB_PORT"
-E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$READ_TOKEN \
-  npx vitest run --config vitest.e2e.config.ts "$@"
+E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$TEST_TOKEN \
+  node_modules/.bin/vitest run --config vitest.e2e.config.ts "$@"

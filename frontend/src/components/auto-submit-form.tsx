@@ -1,15 +1,19 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 
 /** A GET form whose selects and checkboxes apply as soon as they change (the URL is the state).
  * With JavaScript it navigates to a clean URL (no empty parameters); without, it is a plain GET
  * form with a submit button, which also serves keyboard users. */
 export function AutoSubmitForm({ action, children, label }: { action: string; children: ReactNode; label: string }) {
   const router = useRouter();
+  // Set once hydrated: from then on a change applies at once (browser tests wait for it).
+  const [live, setLive] = useState(false);
+  useEffect(() => setLive(true), []);
   return (
     <form
+      data-live={live ? "true" : undefined}
       method="get"
       action={action}
       aria-label={label}
