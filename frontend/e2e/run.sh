@@ -7,7 +7,8 @@
 #   4. imports the 600 bundled sample tickets and waits until they are analyzed and clustered;
 #   5. builds the dashboard (into .next-e2e, so a running `make demo` is left alone) and starts
 #      `next start` on a free port with an admin token (server-side only);
-#   6. runs e2e/*.e2e.ts (Vitest + playwright-core driving /usr/bin/chromium);
+#   6. runs e2e/*.e2e.ts (Vitest + playwright-core driving /usr/bin/chromium), or with
+#      E2E_KEEP=1 keeps it all running and prints the variables to run them by hand;
 #   7. stops everything it started and drops its database and Redis keys, whatever happened.
 # Needs PostgreSQL and Redis on 127.0.0.1 (as `make test`) and Debian's chromium.
 set -euo pipefail
@@ -113,6 +114,13 @@ WEB_PORT=$(free_port)
 API_URL=http://127.0.0.1:$API_PORT API_TOKEN=$ADMIN_TOKEN node_modules/.bin/next start -p "$WEB_PORT" -H 127.0.0.1 >"$WORK/next.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$WEB_PORT/ops" "$!" next
+
+if [ -n "${E2E_KEEP:-}" ]; then
+  # For debugging a test: keep everything running and say how to point the tests at it.
+  echo "E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$TEST_TOKEN"
+  echo "(Ctrl-C stops everything and drops the database)"
+  wait "${PIDS[-1]}"
+fi
 
 log "Running the browser tests against http://127.0.0.1:$WEB_PORT"
 E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$TEST_TOKEN \

@@ -17,7 +17,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
         </a>
         <header className="bg-slate-900">
           <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-3 px-4 py-2.5 sm:px-6">
-            <Link href="/" className="flex items-center gap-2 text-sm font-semibold text-white">
+            <Link prefetch={false} href="/" className="flex items-center gap-2 text-sm font-semibold text-white">
               <span aria-hidden="true" className="grid h-6 w-6 place-items-center rounded bg-indigo-500 text-xs font-bold">IM</span>
               Issue Miner
             </Link>

@@ -5,7 +5,7 @@ export default function NotFound() {
   return (
     <EmptyState title="Not found">
       That page or cluster does not exist (a merged cluster keeps its page; a deleted one does not).{" "}
-      <Link href="/clusters" className="link">
+      <Link prefetch={false} href="/clusters" className="link">
         Back to clusters
       </Link>
     </EmptyState>

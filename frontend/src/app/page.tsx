@@ -34,7 +34,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const switcher = (
     <div role="group" aria-label="Period" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 shadow-xs">
       {PERIODS.map((d) => (
-        <Link
+        <Link prefetch={false}
           key={d}
           href={`/?days=${d}`}
           aria-current={d === days ? "true" : undefined}
@@ -74,7 +74,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       />
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
         {cards.map((c) => (
-          <Link
+          <Link prefetch={false}
             key={c.key}
             href={c.href}
             data-testid={`card-${c.key}`}
@@ -94,7 +94,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <div className="mt-6">
           <EmptyState title={`No issues in the last ${days} days`}>
             Tickets appear here once the analyzer has read them. Try a longer period, or check the{" "}
-            <Link href="/ops" className="link">
+            <Link prefetch={false} href="/ops" className="link">
               queues
             </Link>
             .
@@ -115,7 +115,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <Card
           title="Top 10 clusters"
           action={
-            <Link href="/clusters" className="link text-xs">
+            <Link prefetch={false} href="/clusters" className="link text-xs">
               All clusters →
             </Link>
           }
@@ -129,7 +129,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         <Card
           title="Emerging clusters"
           action={
-            <Link href="/clusters?emerging=true&sort=count_7d:desc" className="link text-xs">
+            <Link prefetch={false} href="/clusters?emerging=true&sort=count_7d:desc" className="link text-xs">
               All emerging →
             </Link>
           }

@@ -12,7 +12,7 @@ export function CategoryBars({ counts, labels, issuesQuery = "" }: { counts: Cou
     <ul className="space-y-2" aria-label="Issues by category">
       {counts.map((c) => (
         <li key={c.key}>
-          <Link href={`/issues?category=${encodeURIComponent(c.key)}${issuesQuery}`} className="group block">
+          <Link prefetch={false} href={`/issues?category=${encodeURIComponent(c.key)}${issuesQuery}`} className="group block">
             <div className="flex items-baseline justify-between gap-2 text-sm">
               <span className="truncate text-slate-800 group-hover:text-indigo-700 group-hover:underline">{labels.category(c.key)}</span>
               <span className="shrink-0 tabular-nums text-slate-600">

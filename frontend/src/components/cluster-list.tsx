@@ -14,7 +14,7 @@ export function ClusterList({ clusters, labels, testId }: { clusters: Cluster[];
         <li key={c.id} className="flex items-center gap-3 py-2">
           <span className="w-5 shrink-0 text-right text-xs tabular-nums text-slate-500">{i + 1}</span>
           <div className="min-w-0 flex-1">
-            <Link href={`/clusters/${c.id}`} className="block truncate text-sm font-medium text-slate-900 hover:text-indigo-700 hover:underline">
+            <Link prefetch={false} href={`/clusters/${c.id}`} className="block truncate text-sm font-medium text-slate-900 hover:text-indigo-700 hover:underline">
               {c.cluster_name}
             </Link>
             <p className="truncate text-xs text-slate-600">

@@ -18,6 +18,7 @@ export function Nav() {
         const active = href === "/" ? pathname === "/" : pathname.startsWith(href);
         return (
           <Link
+            prefetch={false}
             key={href}
             href={href}
             aria-current={active ? "page" : undefined}

@@ -23,7 +23,7 @@ export function Pagination({
   const to = Math.min(total, page * perPage);
   const link = (p: number, label: string, rel: string) =>
     p >= 1 && p <= pages && p !== page ? (
-      <Link href={`${path}${withParams(params, { page: String(p) })}`} rel={rel} className="btn-secondary">
+      <Link prefetch={false} href={`${path}${withParams(params, { page: String(p) })}`} rel={rel} className="btn-secondary">
         {label}
       </Link>
     ) : (

@@ -24,7 +24,7 @@ export function SortHeader({
   const next = active ? (curDir === "desc" ? "asc" : "desc") : defaultDir;
   return (
     <th scope="col" aria-sort={active ? (curDir === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
-      <Link href={`${path}${withParams(params, { sort: `${field}:${next}` })}`} className="inline-flex items-center gap-1 hover:text-indigo-700">
+      <Link prefetch={false} href={`${path}${withParams(params, { sort: `${field}:${next}` })}`} className="inline-flex items-center gap-1 hover:text-indigo-700">
         {label}
         <span aria-hidden="true" className={active ? "text-indigo-700" : "text-slate-400"}>
           {active ? (curDir === "asc" ? "↑" : "↓") : "↕"}

@@ -78,7 +78,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Pro
             Apply
           </button>
           {filtered ? (
-            <Link href="/clusters" className="btn-secondary">
+            <Link prefetch={false} href="/clusters" className="btn-secondary">
               Reset
             </Link>
           ) : null}
@@ -91,7 +91,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Pro
         ) : result.data.items.length === 0 ? (
           <EmptyState title="No clusters match these filters">
             {filtered ? (
-              <Link href="/clusters" className="link">
+              <Link prefetch={false} href="/clusters" className="link">
                 Clear the filters
               </Link>
             ) : (
@@ -123,7 +123,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Pro
                   {result.data.items.map((c) => (
                     <tr key={c.id} className="hover:bg-slate-50" data-testid="cluster-row">
                       <td className="max-w-md px-3 py-2">
-                        <Link href={`/clusters/${c.id}`} className="font-medium text-slate-900 hover:text-indigo-700 hover:underline">
+                        <Link prefetch={false} href={`/clusters/${c.id}`} className="font-medium text-slate-900 hover:text-indigo-700 hover:underline">
                           {c.cluster_name}
                         </Link>
                         {c.is_emerging ? <span className="ml-2 rounded bg-violet-100 px-1.5 py-0.5 text-xs font-medium text-violet-800">emerging</span> : null}

@@ -103,7 +103,7 @@ export default async function IssuesPage({ searchParams }: { searchParams: Promi
             Apply
           </button>
           {filtered ? (
-            <Link href="/issues" className="btn-secondary">
+            <Link prefetch={false} href="/issues" className="btn-secondary">
               Reset
             </Link>
           ) : null}
@@ -116,7 +116,7 @@ export default async function IssuesPage({ searchParams }: { searchParams: Promi
         ) : result.data.items.length === 0 ? (
           <EmptyState title="No issues match these filters">
             {filtered ? (
-              <Link href="/issues" className="link">
+              <Link prefetch={false} href="/issues" className="link">
                 Clear the filters
               </Link>
             ) : (
@@ -158,7 +158,7 @@ export default async function IssuesPage({ searchParams }: { searchParams: Promi
                       </td>
                       <td className="max-w-56 px-3 py-2">
                         {i.cluster_id ? (
-                          <Link href={`/clusters/${i.cluster_id}`} className="link line-clamp-2">
+                          <Link prefetch={false} href={`/clusters/${i.cluster_id}`} className="link line-clamp-2">
                             {clusterNames.get(i.cluster_id) ?? "Open cluster"}
                           </Link>
                         ) : (

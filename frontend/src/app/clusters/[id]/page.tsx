@@ -65,7 +65,7 @@ export default async function ClusterPage({ params }: Props) {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-600">
-        <Link href="/clusters" className="link">
+        <Link prefetch={false} href="/clusters" className="link">
           Clusters
         </Link>{" "}
         / {labels.category(c.category)} / {labels.subcategory(c.category, c.subcategory)}
@@ -78,7 +78,7 @@ export default async function ClusterPage({ params }: Props) {
             <PmStatusBadge status={c.pm_status} />
             {c.is_emerging ? <span className="rounded bg-violet-100 px-1.5 py-0.5 text-xs font-medium text-violet-800">emerging</span> : null}
             {c.merged_into ? (
-              <Link href={`/clusters/${c.merged_into}`} className="rounded bg-slate-200 px-1.5 py-0.5 text-xs font-medium text-slate-800 hover:underline">
+              <Link prefetch={false} href={`/clusters/${c.merged_into}`} className="rounded bg-slate-200 px-1.5 py-0.5 text-xs font-medium text-slate-800 hover:underline">
                 merged — see the cluster it joined
               </Link>
             ) : !c.is_active ? (
@@ -113,7 +113,7 @@ export default async function ClusterPage({ params }: Props) {
           <Card
             title={`Issues (${formatNumber(c.issue_count)})`}
             action={
-              <Link href={`/issues?cluster_id=${c.id}`} className="link text-xs">
+              <Link prefetch={false} href={`/issues?cluster_id=${c.id}`} className="link text-xs">
                 {issues.length < c.issue_count ? `Showing the latest ${formatNumber(issues.length)} — all in the explorer →` : "Open in the issue explorer →"}
               </Link>
             }
