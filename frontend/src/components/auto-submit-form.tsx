@@ -1,13 +1,12 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 
-/** A GET form whose selects and checkboxes apply as soon as they change (the URL is the state).
- * With JavaScript it navigates to a clean URL (no empty parameters); without, it is a plain GET
- * form with a submit button, which also serves keyboard users. */
+/** A GET form (the URL is the state) whose selects, checkboxes and dates apply as soon as they
+ * change. It stays a plain browser form submission — it works without JavaScript and by
+ * keyboard with its submit button — and only leaves empty fields out of the URL. (Client-side
+ * router navigation from a submit handler was measured to lose the navigation now and then.) */
 export function AutoSubmitForm({ action, children, label }: { action: string; children: ReactNode; label: string }) {
-  const router = useRouter();
   // Set once hydrated: from then on a change applies at once (browser tests wait for it).
   const [live, setLive] = useState(false);
   useEffect(() => setLive(true), []);
@@ -24,13 +23,15 @@ export function AutoSubmitForm({ action, children, label }: { action: string; ch
         }
       }}
       onSubmit={(e) => {
-        e.preventDefault();
-        const params = new URLSearchParams();
-        for (const [key, value] of new FormData(e.currentTarget)) {
-          if (typeof value === "string" && value.trim() !== "") params.append(key, value.trim());
-        }
-        const search = params.toString();
-        router.push(search ? `${action}?${search}` : action);
+        // The form data is taken when the submission starts, so fields disabled now are left
+        // out, and enabling them again right after changes nothing (but a page restored from
+        // the back/forward cache has them usable).
+        const empty = [...e.currentTarget.elements].filter(
+          (el): el is HTMLInputElement | HTMLSelectElement =>
+            (el instanceof HTMLInputElement || el instanceof HTMLSelectElement) && el.name !== "" && el.value.trim() === "",
+        );
+        for (const el of empty) el.disabled = true;
+        setTimeout(() => empty.forEach((el) => (el.disabled = false)), 0);
       }}
       className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 shadow-xs"
     >
