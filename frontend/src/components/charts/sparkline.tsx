@@ -13,7 +13,7 @@ export function Sparkline({ points, height = 72, label }: { points: DayCount[]; 
         <BarChart data={points} margin={{ top: 4, right: 0, bottom: 0, left: 0 }}>
           <XAxis dataKey="day" hide />
           <Tooltip cursor={{ fill: "#eef2ff" }} labelFormatter={(day) => `Week of ${formatDate(String(day))}`} formatter={(value) => [value, "issues"]} />
-          <Bar dataKey="count" fill="#6366f1" radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          <Bar dataKey="count" fill="#6366f1" radius={[2, 2, 0, 0]} maxBarSize={28} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>

@@ -20,7 +20,7 @@ export function WeeklyTrendChart({ weeks, height = 220 }: { weeks: WeekCount[]; 
               labelFormatter={(_, payload) => `Week of ${payload?.[0]?.payload?.full ?? ""}`}
               formatter={(value) => [value, "issues"]}
             />
-            <Bar dataKey="count" fill="#4f46e5" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+            <Bar dataKey="count" fill="#4f46e5" radius={[3, 3, 0, 0]} maxBarSize={64} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>
