@@ -118,6 +118,34 @@ describe("a cluster's page", () => {
     expect(stored.cluster.pm_notes).toBe(notes);
   });
 
+  it("corrects an issue's severity and moves the issue to another cluster", async () => {
+    type Issue = { id: string; severity: string; cluster_id?: string | null; corrected_by?: string | null };
+    const clusters = await apiGet<Page_<Cluster>>("/api/clusters?is_active=true&per_page=10");
+    const [from, to] = clusters.items;
+    const detail = await apiGet<ClusterDetail>(`/api/clusters/${from.id}`);
+    const issue = detail.issues[0];
+    const severity = issue.severity === "low" ? "high" : "low";
+    await page.goto(`${base()}/clusters/${from.id}`);
+    const row = page.locator(`[data-issue-id="${issue.id}"]`);
+
+    await row.locator("summary").click();
+    await row.getByLabel("Severity").selectOption(severity);
+    await row.getByRole("button", { name: "Save labels" }).click();
+    await row.getByText("Corrected").waitFor();
+    const corrected = await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${from.id}&per_page=200`);
+    const after = corrected.items.find((i) => i.id === issue.id);
+    expect(after?.severity).toBe(severity);
+    expect(after?.corrected_by).toBe("e2e-dashboard");
+
+    await row.getByLabel("Move to cluster").selectOption(to.id);
+    await row.getByRole("button", { name: "Move" }).click();
+    await expect
+      .poll(async () => (await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${to.id}&per_page=200`)).items.some((i) => i.id === issue.id))
+      .toBe(true);
+    await page.reload();
+    expect(await page.locator(`[data-issue-id="${issue.id}"]`).count()).toBe(0);
+  });
+
   it("lists its tickets with links to Zendesk", async () => {
     const clusters = await apiGet<Page_<Cluster>>("/api/clusters?is_active=true&per_page=1");
     const detail = await apiGet<ClusterDetail>(`/api/clusters/${clusters.items[0].id}`);

@@ -34,14 +34,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const switcher = (
     <div role="group" aria-label="Period" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 shadow-xs">
       {PERIODS.map((d) => (
-        <Link prefetch={false}
+        <a
           key={d}
           href={`/?days=${d}`}
           aria-current={d === days ? "true" : undefined}
           className={`rounded px-3 py-1 text-sm font-medium ${d === days ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100"}`}
         >
           {d} days
-        </Link>
+        </a>
       ))}
     </div>
   );

@@ -1,4 +1,3 @@
-import Link from "next/link";
 import { formatNumber } from "@/lib/format";
 import { withParams, type SearchParams } from "@/lib/query";
 
@@ -23,9 +22,9 @@ export function Pagination({
   const to = Math.min(total, page * perPage);
   const link = (p: number, label: string, rel: string) =>
     p >= 1 && p <= pages && p !== page ? (
-      <Link prefetch={false} href={`${path}${withParams(params, { page: String(p) })}`} rel={rel} className="btn-secondary">
+      <a href={`${path}${withParams(params, { page: String(p) })}`} rel={rel} className="btn-secondary">
         {label}
-      </Link>
+      </a>
     ) : (
       <span className="btn-secondary pointer-events-none opacity-50" aria-disabled="true">
         {label}

@@ -1,4 +1,3 @@
-import Link from "next/link";
 import { withParams, type SearchParams } from "@/lib/query";
 
 /** A column header that sorts the list by its field (in the URL); a second click flips it. */
@@ -24,12 +23,12 @@ export function SortHeader({
   const next = active ? (curDir === "desc" ? "asc" : "desc") : defaultDir;
   return (
     <th scope="col" aria-sort={active ? (curDir === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
-      <Link prefetch={false} href={`${path}${withParams(params, { sort: `${field}:${next}` })}`} className="inline-flex items-center gap-1 hover:text-indigo-700">
+      <a href={`${path}${withParams(params, { sort: `${field}:${next}` })}`} className="inline-flex items-center gap-1 hover:text-indigo-700">
         {label}
         <span aria-hidden="true" className={active ? "text-indigo-700" : "text-slate-400"}>
           {active ? (curDir === "asc" ? "↑" : "↓") : "↕"}
         </span>
-      </Link>
+      </a>
     </th>
   );
 }

@@ -135,7 +135,7 @@ export default async function ClusterPage({ params }: Props) {
                     </thead>
                     <tbody className="divide-y divide-slate-100">
                       {issues.map((i) => (
-                        <tr key={i.id} className="align-top" data-testid="issue-row">
+                        <tr key={i.id} className="align-top" data-testid="issue-row" data-issue-id={i.id}>
                           <td className="px-3 py-2">
                             <SeverityBadge severity={i.severity} />
                           </td>
