@@ -131,7 +131,7 @@ describe("a cluster's page", () => {
     await row.locator("summary").click();
     await row.getByLabel("Severity").selectOption(severity);
     await row.getByRole("button", { name: "Save labels" }).click();
-    await row.getByText("Corrected").waitFor();
+    await row.getByText("✓ Corrected").waitFor();
     const corrected = await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${from.id}&per_page=200`);
     const after = corrected.items.find((i) => i.id === issue.id);
     expect(after?.severity).toBe(severity);
