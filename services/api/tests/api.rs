@@ -220,6 +220,52 @@ async fn health_is_liveness_and_ready_reports_postgres_and_redis() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_taxonomy_lists_every_value_the_api_accepts() {
+    let app = spawn_app().await;
+    let taxonomy = domain::Taxonomy::load_or_default(None).unwrap();
+
+    let (status, body) = app.get("/api/taxonomy").await;
+
+    assert_eq!(status, 200, "{body}");
+    let categories = body["categories"].as_array().unwrap();
+    assert_eq!(categories.len(), taxonomy.categories.len());
+    for (served, category) in categories.iter().zip(&taxonomy.categories) {
+        assert_eq!(served["key"], category.key.as_str());
+        assert_eq!(served["label"], category.label.as_str());
+        let keys: Vec<&str> = served["subcategories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = category
+            .subcategories
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect();
+        assert_eq!(keys, expected);
+    }
+    let keys = |field: &str| -> Vec<String> {
+        body[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys("severities"), ["critical", "high", "medium", "low"]);
+    assert_eq!(
+        keys("pm_statuses"),
+        ["new", "reviewing", "acknowledged", "fixed", "wont_fix"]
+    );
+    assert_eq!(keys("issue_types").len(), domain::IssueType::ALL.len());
+    let (status, _) = app
+        .call(reqwest::Method::GET, "/api/taxonomy", None, None)
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn clusters_are_listed_sorted_filtered_and_paginated() {
     let app = spawn_app().await;
     let (pto, pay) = seed(&app).await;

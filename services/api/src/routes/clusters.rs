@@ -62,6 +62,7 @@ impl ClusterQuery {
 
 /// `GET /api/clusters`: filtered, sorted, paginated.
 #[utoipa::path(
+    operation_id = "list_clusters",
     tag = "clusters",
     params(ClusterQuery),
     responses(
@@ -112,6 +113,7 @@ const DETAIL_LIMIT: i64 = 200;
 
 /// `GET /api/clusters/{id}`: the cluster, its issues and its tickets with links.
 #[utoipa::path(
+    operation_id = "get_cluster",
     tag = "clusters",
     params(("id" = uuid::Uuid, Path, description = "Cluster id")),
     responses(

@@ -111,6 +111,7 @@ impl IssueQuery {
 
 /// `GET /api/issues`: issues matching every given filter, newest reports first.
 #[utoipa::path(
+    operation_id = "list_issues",
     tag = "issues",
     params(IssueQuery),
     responses(

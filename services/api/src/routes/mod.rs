@@ -8,6 +8,7 @@ pub(crate) mod issues;
 pub(crate) mod ops;
 pub(crate) mod params;
 pub(crate) mod sync;
+pub(crate) mod taxonomy;
 pub(crate) mod tickets;
 
 use actix_web::web;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::ready)
         .service(crate::monitoring::metrics)
         .service(crate::openapi::swagger_ui())
+        .service(taxonomy::taxonomy)
         .service(issues::summary)
         .service(issues::list)
         .service(issues::correct)

@@ -21,6 +21,7 @@ pub struct TicketQuery {
 
 /// `GET /api/tickets/{source_id}`: a ticket by its source's id, with its extracted issues.
 #[utoipa::path(
+    operation_id = "get_ticket",
     tag = "tickets",
     params(("source_id" = String, Path, description = "The id the source gives the ticket"), TicketQuery),
     responses(
