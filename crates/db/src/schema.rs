@@ -82,6 +82,13 @@ diesel::table! {
         #[max_length = 100]
         renamed_by -> Nullable<Varchar>,
         merged_into -> Nullable<Uuid>,
+        centroid_sum -> Nullable<Array<Float4>>,
+        centroid_count -> Int4,
+        #[max_length = 100]
+        centroid_model -> Nullable<Varchar>,
+        name_terms -> Array<Text>,
+        named_from -> Int4,
+        named_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -114,6 +121,7 @@ diesel::table! {
         embedding -> Nullable<Array<Float4>>,
         #[max_length = 100]
         embedding_model -> Nullable<Varchar>,
+        cluster_pinned -> Bool,
     }
 }
 
