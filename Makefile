@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest openapi
+.PHONY: help demo stop test lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-cluster openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ fmt: ## Format the code
 build: ## Build every binary
 	cargo build --workspace --bins
 
-bench: bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its own table)
+bench: bench-ingest bench-api bench-analyzer bench-cluster ## Every benchmark (each prints its own table)
 
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
@@ -40,12 +40,16 @@ bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own
 openapi: ## Regenerate services/api/openapi.json from the code
 	cargo run --quiet -p api -- openapi > services/api/openapi.json
 
-eval: model ## Quality of the offline analyzer on ../shared/data and the demo tickets (a table)
+eval: model ## Quality of the offline analyzer and of the clusterer on ../shared/data and the demo tickets (tables)
 	cargo run -p eval --bin eval
+	cargo run -p eval --bin eval-clustering
 
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
 	cargo build -p eval --bin bench-analyzer
 	@/usr/bin/time -f "peak memory: %M KiB" "$${CARGO_TARGET_DIR:-target}/debug/bench-analyzer"
+
+bench-cluster: ## Clusterer: issues/s placed with 100k issues clustered, consolidation time (own database)
+	cargo bench --profile dev -p clusterer --bench cluster_throughput
 
 bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
 	cargo bench --profile dev -p ingest --bench ingest_throughput
