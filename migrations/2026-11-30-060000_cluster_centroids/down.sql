@@ -3,6 +3,7 @@ ALTER TABLE cluster_events DROP CONSTRAINT chk_cluster_events_kind;
 ALTER TABLE cluster_events ADD CONSTRAINT chk_cluster_events_kind
     CHECK (kind IN ('updated', 'merged_away', 'merged_in'));
 DROP INDEX IF EXISTS idx_clusters_active_subcategory;
+DROP INDEX IF EXISTS idx_issues_pinned;
 DROP TRIGGER IF EXISTS trg_issue_centroids_update ON extracted_issues;
 DROP TRIGGER IF EXISTS trg_issue_centroids_insert_delete ON extracted_issues;
 DROP FUNCTION IF EXISTS im_issue_centroids();

@@ -97,5 +97,7 @@ ALTER TABLE cluster_events DROP CONSTRAINT chk_cluster_events_kind;
 ALTER TABLE cluster_events ADD CONSTRAINT chk_cluster_events_kind
     CHECK (kind IN ('updated', 'merged_away', 'merged_in', 'split_from', 'split_into', 'auto_named'));
 
+-- Whether a cluster holds pinned issues (part of "curated") without visiting its members.
+CREATE INDEX idx_issues_pinned ON extracted_issues (cluster_id) WHERE cluster_pinned;
 -- The clusterer reads a subcategory's active clusters under its advisory lock.
 CREATE INDEX idx_clusters_active_subcategory ON issue_clusters (category, subcategory) WHERE is_active;
