@@ -107,14 +107,16 @@ impl Centroid {
     }
 }
 
+/// `v` scaled to unit length (test fixtures).
+#[cfg(test)]
+pub(crate) fn unit(v: &[f32]) -> Vec<f32> {
+    let n = dot(v, v).sqrt();
+    v.iter().map(|x| x / n).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let n = dot(v, v).sqrt();
-        v.iter().map(|x| x / n).collect()
-    }
 
     #[test]
     fn dot_matches_the_plain_sum_for_every_length() {

@@ -157,12 +157,7 @@ pub fn split(vectors: &[&[f32]], join: f32, merge: f32) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::centroid::dot;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let n = dot(v, v).sqrt();
-        v.iter().map(|x| x / n).collect()
-    }
+    use crate::centroid::unit;
 
     fn cluster(vs: &[Vec<f32>]) -> Centroid {
         let mut c = Centroid::default();

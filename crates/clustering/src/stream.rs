@@ -151,11 +151,7 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let n = dot(v, v).sqrt();
-        v.iter().map(|x| x / n).collect()
-    }
+    use crate::centroid::unit;
 
     #[test]
     fn similar_issues_share_a_cluster_and_different_ones_do_not() {
