@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: faults fuzz-api bench-pipeline help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue openapi
+.PHONY: faults fuzz-api bench-pipeline help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue bench-cluster openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,7 +37,7 @@ fmt: ## Format the code
 build: ## Build every binary
 	cargo build --workspace --bins
 
-bench: bench-pipeline bench-queue bench-ingest bench-api bench-analyzer ## Every benchmark (each prints its own table)
+bench: bench-pipeline bench-queue bench-ingest bench-api bench-analyzer bench-cluster ## Every benchmark (each prints its own table)
 
 bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own database)
 	@bash deploy/bench/api.sh
@@ -46,8 +46,9 @@ openapi: ## Regenerate services/api/openapi.json from the code, and the dashboar
 	cargo run --quiet -p api -- openapi > services/api/openapi.json
 	@[ ! -d frontend/node_modules ] || (cd frontend && npm run --silent generate:api)
 
-eval: model ## Quality of the offline analyzer on ../shared/data and the demo tickets (a table)
+eval: model ## Quality of the offline analyzer and of the clusterer on ../shared/data and the demo tickets (tables)
 	cargo run -p eval --bin eval
+	cargo run -p eval --bin eval-clustering
 
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
 	cargo build -p eval --bin bench-analyzer
@@ -66,6 +67,9 @@ bench-pipeline: ## Offline pipeline end to end (10,000 tickets) and each service
 
 bench-queue: ## Queue throughput: jobs/s through the apalis Redis queues with no-op handlers
 	cargo bench --profile dev -p queue --bench queue_throughput
+
+bench-cluster: ## Clusterer: issues/s placed with 100k issues clustered, consolidation time (own database)
+	cargo bench --profile dev -p clusterer --bench cluster_throughput
 
 bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
 	cargo bench --profile dev -p ingest --bench ingest_throughput

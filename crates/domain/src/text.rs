@@ -64,6 +64,15 @@ pub fn clean(text: &str) -> String {
         .to_string()
 }
 
+/// The text an issue's embedding is computed from: what the issue is about, in the words the
+/// clusterer compares (its summary, and the customer's quote when it adds something).
+pub fn issue_embedding_text(summary: &str, quote: Option<&str>) -> String {
+    match quote {
+        Some(q) if q != summary => format!("{summary}. {q}"),
+        _ => summary.to_string(),
+    }
+}
+
 /// Cuts `text` to at most `max` characters on a word boundary, adding "…" when cut.
 pub fn truncate_words(text: &str, max: usize) -> String {
     let text = text.trim();

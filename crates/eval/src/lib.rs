@@ -1,6 +1,8 @@
 //! Shared pieces of `make eval` and `make bench-analyzer`: data loading from ../shared/data,
 //! an embedding cache, splits and metrics.
 
+pub mod clustering_data;
+
 use anyhow::Context;
 use embed::Embedder;
 use sha2::{Digest, Sha256};

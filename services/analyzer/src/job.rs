@@ -122,10 +122,7 @@ pub(crate) fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::Ru
 /// The text an issue's embedding is computed from: what the issue is about, in the words the
 /// clusterer compares (its summary, and the customer's quote when it adds something).
 pub fn embedding_text(issue: &ValidatedIssue) -> String {
-    match issue.representative_quote.as_deref() {
-        Some(q) if q != issue.summary => format!("{}. {q}", issue.summary),
-        _ => issue.summary.clone(),
-    }
+    domain::text::issue_embedding_text(&issue.summary, issue.representative_quote.as_deref())
 }
 
 /// One embedding per issue, computed off the async workers.

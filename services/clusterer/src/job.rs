@@ -1,19 +1,92 @@
 //! The `cluster` job and the clusterer's scheduled work.
 
+use crate::assign::{Method, Placement};
+use crate::naming::Namer;
 use apalis::prelude::{Attempt, BoxDynError, Data};
 use chrono::Utc;
-use db::models::{cluster, issue, ticket};
+use clustering::Thresholds;
+use db::models::{centroid, cluster, issue, issue::IssueRow, ticket};
 use domain::jobs::ClusterTicket;
+use domain::IssueId;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What the handler needs.
 pub struct ClustererState {
     pub pool: db::Pool,
+    pub method: Method,
+    pub thresholds: Thresholds,
+    /// Embeds issues stored without an embedding; `None` when the model is not present.
+    pub embedder: Option<Arc<embed::Embedder>>,
+    pub namer: Namer,
+}
+
+impl ClustererState {
+    /// The keyword baseline or the semantic clusterer with the default thresholds, offline
+    /// naming and the process's embedder when the model is present.
+    pub fn new(pool: db::Pool, method: Method) -> Self {
+        ClustererState {
+            pool,
+            method,
+            thresholds: Thresholds::default(),
+            embedder: embed::shared().ok(),
+            namer: Namer::Offline,
+        }
+    }
+}
+
+/// The text an issue's embedding is computed from (the same as the analyzer's).
+pub fn embedding_text(issue: &IssueRow) -> String {
+    domain::text::issue_embedding_text(&issue.summary, issue.representative_quote.as_deref())
+}
+
+/// The embeddings of `issues` (model [`embed::MODEL_NAME`]): stored ones, and for issues
+/// stored without one (an analyzer that ran without the model) computed now and stored.
+pub async fn vectors_for(
+    conn: &mut diesel_async::AsyncPgConnection,
+    issues: &[IssueRow],
+    embedder: Option<&embed::Embedder>,
+) -> anyhow::Result<HashMap<IssueId, Vec<f32>>> {
+    let ids: Vec<IssueId> = issues.iter().map(IssueRow::issue_id).collect();
+    let mut found: HashMap<IssueId, Vec<f32>> = issue::embeddings(conn, &ids)
+        .await?
+        .into_iter()
+        .filter(|(_, model, _)| model == embed::MODEL_NAME)
+        .map(|(id, _, v)| (id, v))
+        .collect();
+    let missing: Vec<&IssueRow> = issues
+        .iter()
+        .filter(|i| !found.contains_key(&i.issue_id()))
+        .collect();
+    if let (Some(embedder), false) = (embedder, missing.is_empty()) {
+        let texts: Vec<String> = missing.iter().map(|i| embedding_text(i)).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = analysis::cpu_bound(|| embedder.embed(&refs))?;
+        for (i, v) in missing.iter().zip(vectors) {
+            centroid::set_embedding(conn, i.issue_id(), embed::MODEL_NAME, &v).await?;
+            found.insert(i.issue_id(), v);
+        }
+    }
+    Ok(found)
+}
+
+/// The ticket's issues waiting for a cluster: not in one, and not taken out of every cluster
+/// by a person (pinned).
+pub async fn pending(
+    conn: &mut diesel_async::AsyncPgConnection,
+    ticket: domain::TicketId,
+) -> diesel::QueryResult<Vec<IssueRow>> {
+    Ok(issue::awaiting_cluster(conn, ticket)
+        .await?
+        .into_iter()
+        .filter(|i| !i.cluster_pinned)
+        .collect())
 }
 
 /// Handles one `cluster` job: places the ticket's unclustered issues and refreshes the touched
-/// clusters' statistics. Idempotent: issues already in a cluster are left where they are.
+/// clusters' statistics. Idempotent: issues already in a cluster are left where they are, and
+/// issues a person took out of every cluster (pinned) stay out.
 #[tracing::instrument(skip_all, fields(ticket_id = %job.ticket_id))]
 pub async fn handle(
     job: ClusterTicket,
@@ -25,12 +98,23 @@ pub async fn handle(
         tracing::info!("ticket deleted before clustering");
         return Ok(());
     };
-    let pending = issue::awaiting_cluster(&mut conn, job.ticket_id).await?;
+    let pending = pending(&mut conn, job.ticket_id).await?;
     if pending.is_empty() {
         return Ok(());
     }
+    let vectors = match state.method {
+        Method::Embeddings => vectors_for(&mut conn, &pending, state.embedder.as_deref()).await?,
+        Method::Keywords => HashMap::new(),
+    };
+    let placement = Placement {
+        method: state.method,
+        join: state.thresholds.join,
+        model: embed::MODEL_NAME,
+        vectors: &vectors,
+    };
     let touched =
-        crate::assign::assign_issues(&mut conn, &pending, ticket.ticket_created_at).await?;
+        crate::assign::assign_issues(&mut conn, &pending, ticket.ticket_created_at, placement)
+            .await?;
     cluster::recompute_stats(&mut conn, Utc::now(), Some(&touched)).await?;
     tracing::info!(
         issues = pending.len(),
@@ -87,6 +171,35 @@ pub async fn scheduled(
         tick.tick().await;
         if let Err(e) = scheduled_pass(&pool, &queues, reconcile_after).await {
             tracing::warn!(error = %e, "scheduled statistics pass failed");
+        }
+    }
+}
+
+/// Runs a consolidation and naming pass ([`crate::consolidate::pass`]) every `every` until
+/// aborted (semantic method only: the keyword baseline has no centroids to consolidate).
+pub async fn consolidation(state: Arc<ClustererState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let started = std::time::Instant::now();
+        match crate::consolidate::pass(
+            &state.pool,
+            state.thresholds,
+            &state.namer,
+            embed::MODEL_NAME,
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(r) => tracing::info!(
+                merged = r.merged,
+                split = r.split,
+                named = r.named,
+                secs = started.elapsed().as_secs_f64(),
+                "consolidation pass"
+            ),
+            Err(e) => tracing::warn!(error = %e, "consolidation pass failed"),
         }
     }
 }

@@ -1,13 +1,22 @@
-//! The clusterer service: consumes the `cluster` queue, places each new issue in the best
-//! matching active cluster of its category/subcategory or opens a new one, and keeps cluster
-//! statistics (counts, customers, first/last seen, 7-day trends) current — after each job for
-//! the clusters it touched, and for all clusters on a schedule (trends move with the clock).
+//! The clusterer service: consumes the `cluster` queue, places each new issue in the most
+//! similar active cluster of its category/subcategory (by embedding) or opens a new one,
+//! periodically consolidates (merges converged clusters, splits incoherent ones) and names
+//! clusters, and keeps cluster statistics (counts, customers, first/last seen, 7-day trends)
+//! current — after each job for the clusters it touched, and for all clusters on a schedule
+//! (trends move with the clock).
 
 pub mod assign;
+pub mod consolidate;
 pub mod job;
+pub mod naming;
 
+use anyhow::Context;
+use assign::Method;
+use clustering::Thresholds;
 use domain::jobs::CLUSTER_QUEUE;
-use runtime::{health, settings::env_or, CommonCommand, CommonSettings, Infra};
+use naming::Namer;
+use runtime::settings::{env_or, env_var};
+use runtime::{health, CommonCommand, CommonSettings, Infra, Secret};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +40,53 @@ pub struct Settings {
     pub stats_every: Duration,
     pub reconcile_after: Duration,
     pub poll_interval: Duration,
+    /// `CLUSTERER_METHOD`: `embeddings` (default) or `keywords` (the seed's baseline, for
+    /// side-by-side measurement only).
+    pub method: Method,
+    /// `CLUSTER_JOIN_THRESHOLD`, `CLUSTER_MERGE_THRESHOLD`, `CLUSTER_SPLIT_BELOW`: see
+    /// [`clustering::Thresholds`] (defaults chosen on Banking77 train / CLINC150 validation).
+    pub thresholds: Thresholds,
+    /// `CONSOLIDATE_EVERY_SECS`: how often clusters are consolidated and named.
+    pub consolidate_every: Duration,
+    /// `ANTHROPIC_API_KEY` (+ `ANTHROPIC_MODEL`, `ANTHROPIC_BASE_URL`): Claude names clusters.
+    pub claude: Option<NamingClaude>,
+}
+
+/// How Claude is reached for cluster names.
+#[derive(Debug, Clone)]
+pub struct NamingClaude {
+    pub api_key: Secret,
+    pub model: String,
+    pub base_url: String,
+}
+
+impl NamingClaude {
+    fn from_env() -> Option<Self> {
+        let key = env_var("ANTHROPIC_API_KEY")?;
+        Some(NamingClaude {
+            api_key: Secret::new(key.trim()),
+            model: env_var("ANTHROPIC_MODEL").unwrap_or_else(|| anthropic::DEFAULT_MODEL.into()),
+            base_url: env_var("ANTHROPIC_BASE_URL")
+                .unwrap_or_else(|| anthropic::DEFAULT_BASE_URL.into()),
+        })
+    }
+
+    /// The namer calling Claude (offline names when a call fails).
+    pub fn namer(&self, taxonomy: domain::Taxonomy) -> anyhow::Result<Namer> {
+        let client = anthropic::Client::new(anthropic::Config {
+            api_key: self.api_key.clone(),
+            base_url: self.base_url.clone(),
+            timeout: Duration::from_secs(60),
+            max_retries: 3,
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            concurrency: 1,
+        })
+        .context("building the Anthropic client")?;
+        Ok(Namer::Claude(Arc::new(
+            analysis::claude::ClaudeAnalyzer::new(client, taxonomy, &self.model, 1024),
+        )))
+    }
 }
 
 impl Settings {
@@ -41,6 +97,21 @@ impl Settings {
             stats_every: Duration::from_secs(env_or("STATS_EVERY_SECS", 300u64)?.max(1)),
             reconcile_after: Duration::from_secs(env_or("RECONCILE_AFTER_SECS", 300u64)?),
             poll_interval: Duration::from_millis(env_or("QUEUE_POLL_MS", 200u64)?),
+            method: env_var("CLUSTERER_METHOD")
+                .map(|m| m.parse::<Method>())
+                .transpose()
+                .map_err(anyhow::Error::msg)?
+                .unwrap_or_default(),
+            thresholds: Thresholds {
+                join: env_or("CLUSTER_JOIN_THRESHOLD", Thresholds::default().join)?,
+                merge: env_or("CLUSTER_MERGE_THRESHOLD", Thresholds::default().merge)?,
+                split_below: env_or("CLUSTER_SPLIT_BELOW", Thresholds::default().split_below)?,
+                split_min: Thresholds::default().split_min,
+            },
+            consolidate_every: Duration::from_secs(
+                env_or("CONSOLIDATE_EVERY_SECS", 600u64)?.max(1),
+            ),
+            claude: NamingClaude::from_env(),
         })
     }
 }
@@ -62,9 +133,21 @@ pub async fn serve(
     infra: Infra,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = Arc::new(ClustererState {
-        pool: infra.pool.clone(),
-    });
+    let namer = match &settings.claude {
+        Some(c) => c.namer((*infra.taxonomy).clone())?,
+        None => Namer::Offline,
+    };
+    let mut state = ClustererState::new(infra.pool.clone(), settings.method);
+    state.thresholds = settings.thresholds;
+    state.namer = namer;
+    if settings.method == Method::Embeddings && state.embedder.is_none() {
+        tracing::warn!(
+            "embedding model not found (run `make model` or set EMBEDDING_MODEL_DIR): issues \
+             stored without an embedding are placed by the keyword matcher"
+        );
+    }
+    tracing::info!(method = ?settings.method, namer = ?state.namer, "clusterer configured");
+    let state = Arc::new(state);
     let health = health::spawn(
         health::HealthState {
             service: "clusterer",
@@ -80,6 +163,12 @@ pub async fn serve(
         settings.stats_every,
         settings.reconcile_after,
     ));
+    let consolidation = (settings.method == Method::Embeddings).then(|| {
+        tokio::spawn(job::consolidation(
+            state.clone(),
+            settings.consolidate_every,
+        ))
+    });
 
     let redis = queue::connect(settings.common.redis_url.expose()).await?;
     let worker = queue::WorkerSettings {
@@ -95,6 +184,9 @@ pub async fn serve(
     .await?;
 
     scheduler.abort();
+    if let Some(c) = consolidation {
+        c.abort();
+    }
     health.stop().await?;
     tracing::info!("clusterer stopped");
     Ok(())

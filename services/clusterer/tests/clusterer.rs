@@ -3,19 +3,24 @@
 
 use analysis::offline::KeywordAnalyzer;
 use chrono::{Duration as Days, Utc};
+use clusterer::assign::{Method, Placement};
 use db::models::{cluster, issue, ticket, Page};
 use domain::{IssueType, Severity, Taxonomy, ValidatedIssue};
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::{eventually, Running, TestEnv};
 
-fn spawn_clusterer(env: &TestEnv) -> Running {
+fn spawn_clusterer(env: &TestEnv, method: Method) -> Running {
     let settings = clusterer::Settings {
         common: env.settings(),
         concurrency: 2,
         stats_every: Duration::from_secs(3600),
         reconcile_after: Duration::from_secs(3600),
         poll_interval: Duration::from_millis(50),
+        method,
+        thresholds: Default::default(),
+        consolidate_every: Duration::from_secs(3600),
+        claude: None,
     };
     let infra = env.infra.clone();
     Running::spawn(|shutdown| clusterer::serve(settings, infra, shutdown))
@@ -63,7 +68,7 @@ async fn analyzed_ticket(env: &TestEnv, sid: &str, issues: &[ValidatedIssue]) ->
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn similar_issues_share_a_cluster_and_a_repeated_job_counts_nothing_twice() {
+async fn keyword_mode_puts_similar_issues_in_a_cluster_and_a_repeated_job_counts_nothing_twice() {
     let env = TestEnv::new().await;
     let a = analyzed_ticket(
         &env,
@@ -86,7 +91,7 @@ async fn similar_issues_share_a_cluster_and_a_repeated_job_counts_nothing_twice(
     for id in [a, b, c, a, b] {
         env.infra.queues.enqueue_cluster(id).await.unwrap();
     }
-    let running = spawn_clusterer(&env);
+    let running = spawn_clusterer(&env, Method::Keywords);
     eventually("every job done", 20, || {
         let queues = env.infra.queues.clone();
         async move { (queues.depth("cluster").await.ok()?.done == 5).then_some(()) }
@@ -123,6 +128,12 @@ async fn similar_issues_share_a_cluster_and_a_repeated_job_counts_nothing_twice(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_replicas_placing_the_same_new_problem_at_once_open_one_cluster() {
+    for method in [Method::Embeddings, Method::Keywords] {
+        replicas_open_one_cluster(method).await;
+    }
+}
+
+async fn replicas_open_one_cluster(method: Method) {
     let env = TestEnv::new().await;
     let mut ids = Vec::new();
     for i in 0..8 {
@@ -142,7 +153,22 @@ async fn two_replicas_placing_the_same_new_problem_at_once_open_one_cluster() {
         tasks.push(tokio::spawn(async move {
             let mut conn = pool.get().await.unwrap();
             let issues = issue::for_ticket(&mut conn, id).await.unwrap();
-            clusterer::assign::assign_issues(&mut conn, &issues, Utc::now())
+            let embedder = embed::shared().ok();
+            let vectors = match method {
+                Method::Embeddings => {
+                    clusterer::job::vectors_for(&mut conn, &issues, embedder.as_deref())
+                        .await
+                        .unwrap()
+                }
+                Method::Keywords => Default::default(),
+            };
+            let placement = Placement {
+                method,
+                join: 0.7,
+                model: embed::MODEL_NAME,
+                vectors: &vectors,
+            };
+            clusterer::assign::assign_issues(&mut conn, &issues, Utc::now(), placement)
                 .await
                 .unwrap()
         }));
@@ -154,8 +180,8 @@ async fn two_replicas_placing_the_same_new_problem_at_once_open_one_cluster() {
     let clusters = cluster::active_in(&mut conn, "TIME_AND_ATTENDANCE", "pto")
         .await
         .unwrap();
-    assert_eq!(clusters.len(), 1);
-    assert_eq!(clusters[0].issue_count, 8);
+    assert_eq!(clusters.len(), 1, "{method:?}");
+    assert_eq!(clusters[0].issue_count, 8, "{method:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -167,7 +193,7 @@ async fn sample_tickets_flow_from_ingest_through_analysis_into_clusters() {
         .collect::<Vec<_>>()
         .join("\n");
     let analyzer = spawn_analyzer(&env);
-    let clusterer = spawn_clusterer(&env);
+    let clusterer = spawn_clusterer(&env, Method::Embeddings);
 
     let report = ingest::sync(
         &mut ingest::zendesk_file::ZendeskFile::parse(&sample, Some(Utc::now())),

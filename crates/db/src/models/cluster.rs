@@ -476,7 +476,7 @@ pub async fn update(
     .await
 }
 
-async fn record_event(
+pub async fn record_event(
     conn: &mut AsyncPgConnection,
     id: ClusterId,
     kind: &str,

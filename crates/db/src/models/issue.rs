@@ -32,6 +32,9 @@ pub struct IssueRow {
     /// Who last corrected the issue by hand (an API token's name), if anyone.
     pub corrected_by: Option<String>,
     pub corrected_at: Option<DateTime<Utc>>,
+    /// A person placed the issue in its cluster (or out of every cluster): the clusterer
+    /// never moves it.
+    pub cluster_pinned: bool,
 }
 
 impl IssueRow {
@@ -391,6 +394,7 @@ pub async fn tickets_with_unclustered(
         .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
             NOT_UNCLUSTERED_BY_A_PERSON,
         ))
+        .filter(extracted_issues::cluster_pinned.eq(false))
         .filter(extracted_issues::extracted_at.lt(before))
         .select(extracted_issues::ticket_id)
         .distinct()
@@ -725,6 +729,9 @@ pub async fn correct(
                     .severity
                     .map_or(before.severity.as_str(), |s| s.as_str())),
                 extracted_issues::cluster_id.eq(new_cluster),
+                // A person chose the cluster (or none): automatic passes never move it again.
+                extracted_issues::cluster_pinned
+                    .eq(before.cluster_pinned || correction.cluster_id.is_some()),
                 extracted_issues::corrected_by.eq(corrected_by),
                 extracted_issues::corrected_at.eq(now),
             ))

@@ -2,6 +2,7 @@
 
 pub mod analysis_run;
 pub mod api_token;
+pub mod centroid;
 pub mod claude_batch;
 pub mod cluster;
 pub mod dead_letter;
