@@ -168,6 +168,7 @@ diesel::table! {
         outcome -> Varchar,
         started_at -> Timestamptz,
         finished_at -> Timestamptz,
+        error -> Nullable<Text>,
     }
 }
 
