@@ -178,7 +178,13 @@ async fn repeated_failures_open_the_breaker_and_the_offline_analyzer_takes_over(
 
     let first = fallback.analyze_run(&ticket()).await;
     assert!(
-        matches!(first, Err(AnalyzerError::Transient(_))),
+        matches!(
+            first,
+            Err(RunFailure {
+                error: AnalyzerError::Transient(_),
+                paid: None
+            })
+        ),
         "{first:?}"
     );
     let second = fallback.analyze_run(&ticket()).await.unwrap();
