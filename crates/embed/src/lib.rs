@@ -29,6 +29,9 @@ const PASS_TOKENS: usize = 4096;
 /// Texts in one pass at most (a pass of very short texts would otherwise be thousands wide).
 const PASS_TEXTS: usize = 256;
 
+/// A text's token ids and attention mask, unpadded.
+type Encoded = (Vec<u32>, Vec<u32>);
+
 /// Why the model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
@@ -175,8 +178,7 @@ impl Embedder {
             {
                 end += 1;
             }
-            let pass: Vec<&(Vec<u32>, Vec<u32>)> =
-                order[start..end].iter().map(|&i| &encoded[i]).collect();
+            let pass: Vec<&Encoded> = order[start..end].iter().map(|&i| &encoded[i]).collect();
             for (&i, v) in order[start..end].iter().zip(self.encode_pass(&pass)?) {
                 out[i] = v;
             }
@@ -199,11 +201,7 @@ impl Embedder {
 
     /// Token ids and attention masks of `texts`, unpadded, cut to `max_tokens` (the closing
     /// `[SEP]` kept).
-    fn tokenize(
-        &self,
-        texts: &[&str],
-        max_tokens: usize,
-    ) -> Result<Vec<(Vec<u32>, Vec<u32>)>, EmbedError> {
+    fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Encoded>, EmbedError> {
         let max_tokens = max_tokens.clamp(2, MAX_TOKENS);
         let encodings = self
             .tokenizer
@@ -226,7 +224,7 @@ impl Embedder {
     }
 
     /// Runs the encoder once over already tokenized texts, padding them to the longest.
-    fn encode_pass(&self, texts: &[&(Vec<u32>, Vec<u32>)]) -> Result<Vec<Vec<f32>>, EmbedError> {
+    fn encode_pass(&self, texts: &[&Encoded]) -> Result<Vec<Vec<f32>>, EmbedError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
