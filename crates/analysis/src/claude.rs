@@ -12,7 +12,7 @@
 //!   cannot help); [`ClaudeAnalyzer::disabled_reason`] says why.
 
 use crate::pii::scrub;
-use crate::{AnalysisRun, Analyzer, AnalyzerError, TokenUsage};
+use crate::{AnalysisRun, Analyzer, AnalyzerError, PaidCall, RunFailure, TokenUsage};
 use anthropic::{
     Client, Message, MessageResponse, MessagesRequest, OutputConfig, StopReason, SystemBlock,
 };
@@ -405,10 +405,11 @@ impl ClaudeAnalyzer {
         Ok(outcome)
     }
 
-    /// Analyzes one ticket with one Messages call.
-    pub async fn extract(&self, ticket: &IncomingTicket) -> Result<AnalysisRun, AnalyzerError> {
+    /// Analyzes one ticket with one Messages call. An answer that cannot be used still
+    /// reports its usage ([`RunFailure::paid`]): it was billed.
+    pub async fn extract(&self, ticket: &IncomingTicket) -> Result<AnalysisRun, RunFailure> {
         if let Some(reason) = self.disabled_reason() {
-            return Err(AnalyzerError::Permanent(reason));
+            return Err(AnalyzerError::Permanent(reason).into());
         }
         let response = self
             .client
@@ -423,13 +424,23 @@ impl ClaudeAnalyzer {
             cache_write = usage.cache_creation_input_tokens,
             "Claude usage"
         );
-        let outcome = self.parse_response(&response)?;
-        Ok(AnalysisRun {
-            outcome,
-            analyzer: NAME.to_string(),
-            model: Some(response.model.clone()),
-            usage: Some(usage),
-        })
+        let model = Some(response.model.clone());
+        match self.parse_response(&response) {
+            Ok(outcome) => Ok(AnalysisRun {
+                outcome,
+                analyzer: NAME.to_string(),
+                model,
+                usage: Some(usage),
+            }),
+            Err(error) => Err(RunFailure {
+                error,
+                paid: Some(PaidCall {
+                    analyzer: NAME.to_string(),
+                    model,
+                    usage,
+                }),
+            }),
+        }
     }
 
     /// Names a cluster from its issues (seed 000's cluster-naming prompt, structured output).
@@ -471,13 +482,18 @@ impl Analyzer for ClaudeAnalyzer {
         &'a self,
         ticket: &'a IncomingTicket,
     ) -> BoxFuture<'a, Result<AnalysisOutcome, AnalyzerError>> {
-        Box::pin(async move { Ok(self.extract(ticket).await?.outcome) })
+        Box::pin(async move {
+            self.extract(ticket)
+                .await
+                .map(|run| run.outcome)
+                .map_err(|f| f.error)
+        })
     }
 
     fn analyze_run<'a>(
         &'a self,
         ticket: &'a IncomingTicket,
-    ) -> BoxFuture<'a, Result<AnalysisRun, AnalyzerError>> {
+    ) -> BoxFuture<'a, Result<AnalysisRun, RunFailure>> {
         Box::pin(self.extract(ticket))
     }
 

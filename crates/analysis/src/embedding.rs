@@ -32,12 +32,44 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Cosine similarity a sentence needs to a subcategory to count as evidence for it.
-const MIN_SIMILARITY: f32 = 0.40;
-/// A further issue needs one sentence at least this close to its subcategory…
-const EXTRA_ISSUE_SIMILARITY: f32 = 0.50;
-/// …and a class probability at least this far ahead of that sentence's second-best class.
-const EXTRA_ISSUE_MARGIN: f32 = 0.2;
+/// When sentences count as evidence for a subcategory, and when a ticket yields more than one
+/// issue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Cosine similarity a sentence needs to a subcategory's examples to count as evidence.
+    pub min_similarity: f32,
+    /// A further issue needs one sentence at least this close to its subcategory…
+    pub extra_similarity: f32,
+    /// …and a class probability at least this far ahead of that sentence's second-best class.
+    pub extra_margin: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            min_similarity: 0.40,
+            extra_similarity: 0.50,
+            extra_margin: 0.2,
+        }
+    }
+}
+
+/// One ticket's sentences and their embeddings, ready for [`EmbeddingAnalyzer::decide`].
+#[derive(Debug, Clone)]
+pub struct EmbeddedTicket {
+    sentences: Vec<Sentence>,
+    vectors: Vec<Vec<f32>>,
+    /// The customer's text, normalized, for cue phrases.
+    whole: String,
+}
+
+impl EmbeddedTicket {
+    /// The sentences that were embedded, in ticket order.
+    pub fn sentences(&self) -> impl Iterator<Item = &str> {
+        self.sentences.iter().map(|s| s.original.as_str())
+    }
+}
+
 /// Logistic-regression settings: the ones chosen on Banking77's validation split.
 const LR_PARAMS: LrParams = LrParams {
     weight_decay: 0.3,
@@ -49,6 +81,9 @@ const MAX_ISSUES: usize = 3;
 /// Sentences of one ticket that are embedded at most: the first ones (subject, opening
 /// paragraph) carry the problem; long threads would otherwise dominate the cost.
 const MAX_SENTENCES: usize = 16;
+/// Tokens of one sentence the encoder reads at most. The encoder's cost grows with tokens
+/// (and attention with their square); a run-on sentence says what it is about early.
+pub const MAX_SENTENCE_TOKENS: usize = 64;
 /// Classifier rules must beat the example-based severity by this margin to be overridden.
 const SEVERITY_MARGIN: f32 = 0.03;
 
@@ -84,6 +119,7 @@ pub struct EmbeddingAnalyzer {
     subcategory_lr: LogisticRegression,
     issue_types: (NearestCentroid, Vec<IssueType>),
     severities: (NearestCentroid, Vec<Severity>),
+    thresholds: Thresholds,
 }
 
 impl std::fmt::Debug for EmbeddingAnalyzer {
@@ -141,6 +177,7 @@ impl EmbeddingAnalyzer {
             subcategory_lr,
             issue_types,
             severities,
+            thresholds: Thresholds::default(),
         })
     }
 
@@ -160,6 +197,20 @@ impl EmbeddingAnalyzer {
         &self,
         tickets: &[&IncomingTicket],
     ) -> Result<Vec<AnalysisOutcome>, EmbedError> {
+        Ok(self
+            .embed_tickets(tickets)?
+            .iter()
+            .map(|t| self.decide(t))
+            .collect())
+    }
+
+    /// The first half of [`EmbeddingAnalyzer::extract_batch`]: each ticket's sentences and
+    /// their embeddings (the expensive part), to be turned into issues by
+    /// [`EmbeddingAnalyzer::decide`].
+    pub fn embed_tickets(
+        &self,
+        tickets: &[&IncomingTicket],
+    ) -> Result<Vec<EmbeddedTicket>, EmbedError> {
         let prepared: Vec<(Vec<Sentence>, String)> = tickets
             .iter()
             .map(|t| {
@@ -169,22 +220,49 @@ impl EmbeddingAnalyzer {
                 (sentences, offline::normalize(&format!("{subject} {body}")))
             })
             .collect();
-        let texts: Vec<&str> = prepared
+        // Each distinct sentence is embedded once: greetings that survive the filter, "this is
+        // urgent", pasted error messages and forwarded text repeat across tickets.
+        let mut distinct: HashMap<&str, usize> = HashMap::new();
+        let mut texts: Vec<&str> = Vec::new();
+        let slots: Vec<Vec<usize>> = prepared
             .iter()
-            .flat_map(|(s, _)| s.iter().map(|s| s.original.as_str()))
+            .map(|(sentences, _)| {
+                sentences
+                    .iter()
+                    .map(|s| {
+                        *distinct.entry(s.original.as_str()).or_insert_with(|| {
+                            texts.push(s.original.as_str());
+                            texts.len() - 1
+                        })
+                    })
+                    .collect()
+            })
             .collect();
-        let mut vectors = self.embedder.embed(&texts)?.into_iter();
+        let vectors = self.embedder.embed_truncated(&texts, MAX_SENTENCE_TOKENS)?;
         Ok(prepared
-            .iter()
-            .map(|(sentences, whole)| {
-                let vecs: Vec<Vec<f32>> = vectors.by_ref().take(sentences.len()).collect();
-                self.decide(sentences, &vecs, whole)
+            .into_iter()
+            .zip(&slots)
+            .map(|((sentences, whole), slots)| EmbeddedTicket {
+                sentences,
+                vectors: slots.iter().map(|&i| vectors[i].clone()).collect(),
+                whole,
             })
             .collect())
     }
 
+    /// Changes the decision thresholds (`make eval` compares settings on the demo tickets).
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.thresholds = thresholds;
+    }
+
     /// Turns the classified sentences of one ticket into its issues.
-    fn decide(&self, sentences: &[Sentence], vecs: &[Vec<f32>], whole: &str) -> AnalysisOutcome {
+    pub fn decide(&self, ticket: &EmbeddedTicket) -> AnalysisOutcome {
+        let EmbeddedTicket {
+            sentences,
+            vectors: vecs,
+            whole,
+        } = ticket;
+        let t = self.thresholds;
         // The class is logistic regression's; the score is the cosine to that class's
         // examples (comparable across taxonomies), the margin the probability margin.
         let predictions: Vec<Prediction> = vecs
@@ -200,7 +278,7 @@ impl EmbeddingAnalyzer {
         // Evidence per subcategory: the sentences that land in it closely enough.
         let mut evidence: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, p) in predictions.iter().enumerate() {
-            if p.class < self.pairs.len() && p.score >= MIN_SIMILARITY {
+            if p.class < self.pairs.len() && p.score >= t.min_similarity {
                 evidence.entry(p.class).or_default().push(i);
             }
         }
@@ -230,8 +308,8 @@ impl EmbeddingAnalyzer {
         for &class in ranked.iter().skip(1) {
             let p = predictions[best(class)];
             if chosen.len() < MAX_ISSUES.min(MAX_ISSUES_PER_TICKET)
-                && p.score >= EXTRA_ISSUE_SIMILARITY
-                && p.margin >= EXTRA_ISSUE_MARGIN
+                && p.score >= t.extra_similarity
+                && p.margin >= t.extra_margin
             {
                 chosen.push(class);
             }
@@ -276,6 +354,12 @@ impl EmbeddingAnalyzer {
             no_product_issue: false,
             skip_reason: None,
         }
+    }
+
+    /// The issue type the analyzer gives a text whose embedding is `vector` (cue phrases
+    /// first, then the nearest built-in examples), for measuring it on whole texts.
+    pub fn classify_issue_type(&self, text: &str, vector: &[f32]) -> IssueType {
+        self.issue_type(&offline::normalize(text), vector)
     }
 
     /// Cue phrases decide when they are present ("would be great" is a feature request);

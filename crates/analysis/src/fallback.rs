@@ -11,7 +11,7 @@
 //! Every run names the analyzer that actually answered.
 
 use crate::claude::ClaudeAnalyzer;
-use crate::{AnalysisRun, Analyzer, AnalyzerError};
+use crate::{AnalysisRun, Analyzer, AnalyzerError, RunFailure};
 use domain::{AnalysisOutcome, IncomingTicket};
 use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
@@ -106,7 +106,7 @@ impl FallbackAnalyzer {
         &self,
         ticket: &IncomingTicket,
         why: &str,
-    ) -> Result<AnalysisRun, AnalyzerError> {
+    ) -> Result<AnalysisRun, RunFailure> {
         tracing::warn!(
             reason = why,
             fallback = self.fallback.name(),
@@ -115,7 +115,7 @@ impl FallbackAnalyzer {
         self.fallback.analyze_run(ticket).await
     }
 
-    async fn run(&self, ticket: &IncomingTicket) -> Result<AnalysisRun, AnalyzerError> {
+    async fn run(&self, ticket: &IncomingTicket) -> Result<AnalysisRun, RunFailure> {
         if let Some(why) = self.unavailable() {
             return self.run_fallback(ticket, &why).await;
         }
@@ -124,19 +124,26 @@ impl FallbackAnalyzer {
                 self.record_success();
                 Ok(run)
             }
-            Err(AnalyzerError::Transient(e)) => {
+            Err(RunFailure {
+                error: AnalyzerError::Transient(e),
+                paid,
+            }) => {
                 if self.record_failure(&e) {
                     tracing::error!(error = %e, cooldown_s = self.settings.cooldown.as_secs(), "Claude circuit breaker opened");
                     self.run_fallback(ticket, &e).await
                 } else {
-                    Err(AnalyzerError::Transient(e))
+                    Err(RunFailure {
+                        error: AnalyzerError::Transient(e),
+                        paid,
+                    })
                 }
             }
             // Claude just became disabled (spend limit, key): this ticket falls back too.
-            Err(AnalyzerError::Permanent(e)) if self.primary.disabled_reason().is_some() => {
-                self.run_fallback(ticket, &e).await
-            }
-            Err(e) => Err(e),
+            Err(RunFailure {
+                error: AnalyzerError::Permanent(e),
+                ..
+            }) if self.primary.disabled_reason().is_some() => self.run_fallback(ticket, &e).await,
+            Err(failure) => Err(failure),
         }
     }
 }
@@ -154,13 +161,18 @@ impl Analyzer for FallbackAnalyzer {
         &'a self,
         ticket: &'a IncomingTicket,
     ) -> BoxFuture<'a, Result<AnalysisOutcome, AnalyzerError>> {
-        Box::pin(async move { Ok(self.run(ticket).await?.outcome) })
+        Box::pin(async move {
+            self.run(ticket)
+                .await
+                .map(|run| run.outcome)
+                .map_err(|f| f.error)
+        })
     }
 
     fn analyze_run<'a>(
         &'a self,
         ticket: &'a IncomingTicket,
-    ) -> BoxFuture<'a, Result<AnalysisRun, AnalyzerError>> {
+    ) -> BoxFuture<'a, Result<AnalysisRun, RunFailure>> {
         Box::pin(self.run(ticket))
     }
 

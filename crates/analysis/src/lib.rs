@@ -49,13 +49,14 @@ pub trait Analyzer: Send + Sync + 'static {
         ticket: &'a IncomingTicket,
     ) -> BoxFuture<'a, Result<AnalysisOutcome, AnalyzerError>>;
 
-    /// [`Analyzer::analyze`] with what produced the answer and what it cost. The default
-    /// names this analyzer and reports no usage; analyzers that call a paid model, or that
-    /// delegate to another analyzer (a fallback), override it.
+    /// [`Analyzer::analyze`] with what produced the answer and what it cost — also when it
+    /// failed after a paid model answered. The default names this analyzer and reports no
+    /// usage; analyzers that call a paid model, or that delegate to another analyzer (a
+    /// fallback), override it.
     fn analyze_run<'a>(
         &'a self,
         ticket: &'a IncomingTicket,
-    ) -> BoxFuture<'a, Result<AnalysisRun, AnalyzerError>> {
+    ) -> BoxFuture<'a, Result<AnalysisRun, RunFailure>> {
         Box::pin(async move {
             let outcome = self.analyze(ticket).await?;
             Ok(AnalysisRun {
@@ -83,6 +84,35 @@ pub struct AnalysisRun {
     pub model: Option<String>,
     /// Tokens and cost, when a metered model answered.
     pub usage: Option<TokenUsage>,
+}
+
+/// A failed analysis, with the model call that was paid for when a metered model did answer
+/// (an answer that is invalid or refused is billed like a good one, so cost reports count it).
+#[derive(Debug)]
+pub struct RunFailure {
+    pub error: AnalyzerError,
+    pub paid: Option<PaidCall>,
+}
+
+/// A model call that was answered, and billed, but produced no analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaidCall {
+    pub analyzer: String,
+    pub model: Option<String>,
+    pub usage: TokenUsage,
+}
+
+impl From<AnalyzerError> for RunFailure {
+    /// A failure before any model answered: nothing was paid.
+    fn from(error: AnalyzerError) -> Self {
+        RunFailure { error, paid: None }
+    }
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
 }
 
 /// Tokens one model call used, and its cost.

@@ -303,6 +303,7 @@ struct Candidate {
     supporting: Vec<usize>,
 }
 
+#[derive(Debug, Clone)]
 pub(crate) struct Sentence {
     pub(crate) original: String,
     pub(crate) normalized: String,

@@ -3,7 +3,7 @@
 use analysis::claude::{ClaudeAnalyzer, ClusterIssue};
 use analysis::fallback::{BreakerSettings, FallbackAnalyzer};
 use analysis::offline::KeywordAnalyzer;
-use analysis::{Analyzer, AnalyzerError};
+use analysis::{Analyzer, AnalyzerError, RunFailure};
 use anthropic::{Client, Config};
 use chrono::Utc;
 use domain::Taxonomy;
@@ -85,10 +85,39 @@ async fn an_answer_outside_the_taxonomy_or_not_json_is_invalid_output() {
     let claude = claude(&fake);
     for expected in ["catastrophic", "not the extraction JSON", "max_tokens"] {
         match claude.extract(&ticket()).await {
-            Err(AnalyzerError::InvalidOutput(e)) => assert!(e.contains(expected), "{e}"),
-            other => panic!("expected invalid output mentioning {expected}, got {other:?}"),
+            Err(RunFailure {
+                error: AnalyzerError::InvalidOutput(e),
+                paid: Some(paid),
+            }) => {
+                assert!(e.contains(expected), "{e}");
+                // The unusable answer was billed: its usage comes with the failure.
+                assert_eq!(
+                    (paid.analyzer.as_str(), paid.model.as_deref()),
+                    ("claude", Some("claude-sonnet-5-5"))
+                );
+                assert_eq!(
+                    (paid.usage.input_tokens, paid.usage.output_tokens),
+                    (350, 120)
+                );
+                assert!((paid.usage.cost_usd.unwrap() - 0.0022).abs() < 1e-12);
+            }
+            other => panic!("expected a paid invalid output mentioning {expected}, got {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_failure_before_any_answer_reports_nothing_paid() {
+    let fake = FakeAnthropic::start(
+        vec![],
+        Some(Answer::error(400, "invalid_request_error", "bad")),
+    );
+    let failure = claude(&fake).extract(&ticket()).await.unwrap_err();
+    assert!(
+        matches!(failure.error, AnalyzerError::Permanent(_)),
+        "{failure:?}"
+    );
+    assert_eq!(failure.paid, None);
 }
 
 #[tokio::test]
@@ -97,8 +126,13 @@ async fn a_refusal_is_permanent_for_the_ticket_but_does_not_disable_claude() {
     let claude = claude(&fake);
     let err = claude.extract(&ticket()).await.unwrap_err();
     assert!(
-        matches!(&err, AnalyzerError::Permanent(e) if e.contains("refused")),
+        matches!(&err.error, AnalyzerError::Permanent(e) if e.contains("refused")),
         "{err:?}"
+    );
+    assert_eq!(
+        err.paid.map(|p| p.usage.output_tokens),
+        Some(120),
+        "a refusal is billed"
     );
     assert_eq!(claude.disabled_reason(), None);
 }
@@ -144,7 +178,13 @@ async fn repeated_failures_open_the_breaker_and_the_offline_analyzer_takes_over(
 
     let first = fallback.analyze_run(&ticket()).await;
     assert!(
-        matches!(first, Err(AnalyzerError::Transient(_))),
+        matches!(
+            first,
+            Err(RunFailure {
+                error: AnalyzerError::Transient(_),
+                paid: None
+            })
+        ),
         "{first:?}"
     );
     let second = fallback.analyze_run(&ticket()).await.unwrap();

@@ -178,6 +178,7 @@ diesel::table! {
         outcome -> Varchar,
         started_at -> Timestamptz,
         finished_at -> Timestamptz,
+        error -> Nullable<Text>,
     }
 }
 

@@ -11,7 +11,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 /// Length of every embedding.
 pub const DIM: usize = 384;
@@ -23,8 +23,14 @@ pub const DEFAULT_MODEL_DIR: &str = ".cache/models/all-MiniLM-L6-v2";
 pub const MODEL_DIR_ENV: &str = "EMBEDDING_MODEL_DIR";
 /// Tokens kept per text: sentence-transformers' `max_seq_length` for this model.
 pub const MAX_TOKENS: usize = 256;
-/// Texts run through the encoder at once.
-const BATCH_SIZE: usize = 32;
+/// Tokens (padding included) run through the encoder in one pass. Bigger passes keep the
+/// matrix products efficient; texts of similar length share a pass, so little of it is padding.
+const PASS_TOKENS: usize = 4096;
+/// Texts in one pass at most (a pass of very short texts would otherwise be thousands wide).
+const PASS_TEXTS: usize = 256;
+
+/// A text's token ids and attention mask, unpadded.
+type Encoded = (Vec<u32>, Vec<u32>);
 
 /// Why the model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -125,12 +131,10 @@ impl Embedder {
 
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        // The shipped tokenizer pads every text to 128 tokens; padding only to the longest text
-        // of a batch is the same result (padding is masked out) for far less work.
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..PaddingParams::default()
-        }));
+        // The shipped tokenizer pads every text to 128 tokens. Texts are tokenized unpadded
+        // and padded here, per pass, only to the longest text of the pass: the same result
+        // (padding is masked out) for a fraction of the work.
+        tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
@@ -144,37 +148,93 @@ impl Embedder {
         })
     }
 
-    /// The unit-length embedding of each text, in input order.
+    /// The unit-length embedding of each text, in input order, reading up to [`MAX_TOKENS`]
+    /// tokens of each.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        // Texts of similar length go in the same batch so little compute goes to padding.
+        self.embed_truncated(texts, MAX_TOKENS)
+    }
+
+    /// [`Embedder::embed`] reading only the first `max_tokens` tokens of each text (special
+    /// tokens included; at most [`MAX_TOKENS`]). The encoder's cost grows with the tokens it
+    /// reads, so callers that know where the meaning is (the start of a sentence, the title
+    /// and opening of an issue) save most of it.
+    pub fn embed_truncated(
+        &self,
+        texts: &[&str],
+        max_tokens: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let encoded = self.tokenize(texts, max_tokens)?;
+        // Texts of similar length share a pass so little compute goes to padding.
         let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
+        order.sort_by_key(|&i| encoded[i].0.len());
         let mut out = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(BATCH_SIZE) {
-            let batch: Vec<&str> = chunk.iter().map(|&i| texts[i]).collect();
-            for (&i, v) in chunk.iter().zip(self.embed_batch(&batch)?) {
+        let mut start = 0;
+        while start < order.len() {
+            // Sorted by length, so the last text of a pass is its longest.
+            let mut end = start + 1;
+            while end < order.len()
+                && end - start < PASS_TEXTS
+                && (end + 1 - start) * encoded[order[end]].0.len() <= PASS_TOKENS
+            {
+                end += 1;
+            }
+            let pass: Vec<&Encoded> = order[start..end].iter().map(|&i| &encoded[i]).collect();
+            for (&i, v) in order[start..end].iter().zip(self.encode_pass(&pass)?) {
                 out[i] = v;
             }
+            start = end;
         }
         Ok(out)
     }
 
-    /// One encoder pass over `texts`, which the tokenizer pads to a common length.
+    /// Number of tokens the encoder reads for `text` (special tokens included), after
+    /// truncation to `max_tokens`.
+    pub fn token_count(&self, text: &str, max_tokens: usize) -> Result<usize, EmbedError> {
+        Ok(self.tokenize(&[text], max_tokens)?[0].0.len())
+    }
+
+    /// One encoder pass over `texts`, padded to the longest of them.
     pub fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
+        let encoded = self.tokenize(texts, MAX_TOKENS)?;
+        self.encode_pass(&encoded.iter().collect::<Vec<_>>())
+    }
+
+    /// Token ids and attention masks of `texts`, unpadded, cut to `max_tokens` (the closing
+    /// `[SEP]` kept).
+    fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Encoded>, EmbedError> {
+        let max_tokens = max_tokens.clamp(2, MAX_TOKENS);
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        let rows = encodings.len();
-        let len = encodings[0].get_ids().len();
-        let mut ids = Vec::with_capacity(rows * len);
-        let mut mask = Vec::with_capacity(rows * len);
-        for e in &encodings {
-            ids.extend_from_slice(e.get_ids());
-            mask.extend_from_slice(e.get_attention_mask());
+        Ok(encodings
+            .iter()
+            .map(|e| {
+                let mut ids = e.get_ids().to_vec();
+                let mut mask = e.get_attention_mask().to_vec();
+                if ids.len() > max_tokens {
+                    let sep = ids[ids.len() - 1];
+                    ids.truncate(max_tokens);
+                    ids[max_tokens - 1] = sep;
+                    mask.truncate(max_tokens);
+                }
+                (ids, mask)
+            })
+            .collect())
+    }
+
+    /// Runs the encoder once over already tokenized texts, padding them to the longest.
+    fn encode_pass(&self, texts: &[&Encoded]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = texts.len();
+        let len = texts.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
+        let mut ids = vec![0u32; rows * len];
+        let mut mask = vec![0u32; rows * len];
+        for (r, (i, m)) in texts.iter().map(|t| (&t.0, &t.1)).enumerate() {
+            ids[r * len..r * len + i.len()].copy_from_slice(i);
+            mask[r * len..r * len + m.len()].copy_from_slice(m);
         }
         let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;

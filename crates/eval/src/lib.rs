@@ -2,6 +2,7 @@
 //! an embedding cache, splits and metrics.
 
 pub mod clustering_data;
+pub mod tfidf;
 
 use anyhow::Context;
 use embed::Embedder;
@@ -40,9 +41,19 @@ pub fn embed_cached(
     name: &str,
     texts: &[String],
 ) -> anyhow::Result<Vec<Vec<f32>>> {
+    embed_cached_truncated(embedder, name, texts, embed::MAX_TOKENS)
+}
+
+/// [`embed_cached`] reading only the first `max_tokens` tokens of each text.
+pub fn embed_cached_truncated(
+    embedder: &Embedder,
+    name: &str,
+    texts: &[String],
+    max_tokens: usize,
+) -> anyhow::Result<Vec<Vec<f32>>> {
     let mut hasher = Sha256::new();
     hasher.update(embed::MODEL_NAME);
-    hasher.update(embed::MAX_TOKENS.to_le_bytes());
+    hasher.update(max_tokens.to_le_bytes());
     for t in texts {
         hasher.update((t.len() as u64).to_le_bytes());
         hasher.update(t);
@@ -66,7 +77,7 @@ pub fn embed_cached(
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut vectors = Vec::with_capacity(texts.len());
     for chunk in refs.chunks(512) {
-        vectors.extend(embedder.embed(chunk)?);
+        vectors.extend(embedder.embed_truncated(chunk, max_tokens)?);
         eprint!("\r  embedding {name}: {}/{}", vectors.len(), texts.len());
     }
     eprintln!(" ({:.0} s)", started.elapsed().as_secs_f64());
@@ -132,33 +143,39 @@ pub fn accuracy(predicted: &[usize], truth: &[usize]) -> f64 {
     right as f64 / truth.len().max(1) as f64
 }
 
+/// F1 of one class (0 when it is never predicted correctly).
+pub fn class_f1(predicted: &[usize], truth: &[usize], class: usize) -> f64 {
+    let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+    for (&p, &t) in predicted.iter().zip(truth) {
+        match (p == class, t == class) {
+            (true, true) => tp += 1.0,
+            (true, false) => fp += 1.0,
+            (false, true) => fn_ += 1.0,
+            (false, false) => {}
+        }
+    }
+    if tp == 0.0 {
+        0.0
+    } else {
+        2.0 * tp / (2.0 * tp + fp + fn_)
+    }
+}
+
 /// The unweighted mean of the per-class F1 scores.
 pub fn macro_f1(predicted: &[usize], truth: &[usize], classes: usize) -> f64 {
-    let mut total = 0.0;
-    for c in 0..classes {
-        let tp = predicted
-            .iter()
-            .zip(truth)
-            .filter(|(p, t)| **p == c && **t == c)
-            .count() as f64;
-        let fp = predicted
-            .iter()
-            .zip(truth)
-            .filter(|(p, t)| **p == c && **t != c)
-            .count() as f64;
-        let fn_ = predicted
-            .iter()
-            .zip(truth)
-            .filter(|(p, t)| **p != c && **t == c)
-            .count() as f64;
-        let f1 = if tp == 0.0 {
-            0.0
-        } else {
-            2.0 * tp / (2.0 * tp + fp + fn_)
-        };
-        total += f1;
-    }
-    total / classes as f64
+    (0..classes)
+        .map(|c| class_f1(predicted, truth, c))
+        .sum::<f64>()
+        / classes as f64
+}
+
+/// The index of the highest value.
+pub fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map_or(0, |(i, _)| i)
 }
 
 /// Micro-averaged precision, recall and F1 of predicted label sets against true label sets.

@@ -18,7 +18,7 @@ use analysis::claude::{usage_of, ClaudeAnalyzer};
 use analysis::AnalyzerError;
 use anthropic::{BatchRequest, BatchResult, BatchStatus};
 use anyhow::Context as _;
-use db::models::{claude_batch, cluster, issue, ticket};
+use db::models::{analysis_run, claude_batch, cluster, issue, ticket};
 use domain::TicketId;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -195,6 +195,18 @@ impl Batcher {
                 Ok(issues) => issues,
                 Err(e) => {
                     tracing::warn!(ticket = %id.0, error = %e, "batch answer unusable; retrying alone");
+                    // Billed all the same. (A batch re-applied after a crash records it again.)
+                    analysis_run::record_failed(
+                        &mut conn,
+                        id,
+                        &hash,
+                        analysis::claude::NAME,
+                        Some(&message.model),
+                        crate::job::run_usage(Some(usage_of(&message, true))),
+                        &e.to_string(),
+                        started_at,
+                    )
+                    .await?;
                     retry.push(id);
                     continue;
                 }

@@ -1,6 +1,6 @@
 //! The `analyze` job: one ticket in, its validated issues out.
 
-use analysis::{Analyzer, AnalyzerError};
+use analysis::{Analyzer, AnalyzerError, PaidCall, RunFailure};
 use apalis::prelude::{AbortError, Attempt, BoxDynError, Data};
 use db::models::{analysis_run, claude_batch, cluster, issue, ticket};
 use domain::jobs::AnalyzeTicket;
@@ -50,15 +50,27 @@ pub async fn handle(
 
     let started_at = chrono::Utc::now();
     let analyzed = state.analyzer.analyze_run(&incoming).await.and_then(|run| {
-        let issues = run
-            .outcome
-            .validate(&state.taxonomy)
-            .map_err(|e| AnalyzerError::InvalidOutput(e.to_string()))?;
-        Ok((run, issues))
+        match run.outcome.validate(&state.taxonomy) {
+            Ok(issues) => Ok((run, issues)),
+            Err(e) => Err(RunFailure {
+                error: AnalyzerError::InvalidOutput(e.to_string()),
+                paid: run.usage.map(|usage| PaidCall {
+                    analyzer: run.analyzer,
+                    model: run.model,
+                    usage,
+                }),
+            }),
+        }
     });
     let (run, issues) = match analyzed {
         Ok(analyzed) => analyzed,
-        Err(e) => return Err(fail(&state, job, e, attempt.current()).await),
+        Err(failure) => {
+            if let Some(paid) = &failure.paid {
+                record_paid_failure(&state, job, &row.content_hash, paid, &failure, started_at)
+                    .await;
+            }
+            return Err(fail(&state, job, failure.error, attempt.current()).await);
+        }
     };
 
     let vectors = match &state.embedder {
@@ -116,6 +128,36 @@ pub(crate) fn run_usage(usage: Option<analysis::TokenUsage>) -> analysis_run::Ru
             batch: u.batch,
             cost_usd: u.cost_usd,
         },
+    }
+}
+
+/// Records the usage of an answer that was billed but unusable, so cost reports include it.
+/// Best effort: the job's own outcome does not depend on it.
+async fn record_paid_failure(
+    state: &AnalyzerState,
+    job: AnalyzeTicket,
+    analyzed_hash: &str,
+    paid: &PaidCall,
+    failure: &RunFailure,
+    started_at: chrono::DateTime<chrono::Utc>,
+) {
+    let recorded = match state.pool.get().await {
+        Ok(mut conn) => analysis_run::record_failed(
+            &mut conn,
+            job.ticket_id,
+            analyzed_hash,
+            &paid.analyzer,
+            paid.model.as_deref(),
+            run_usage(Some(paid.usage)),
+            &failure.to_string(),
+            started_at,
+        )
+        .await
+        .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = recorded {
+        tracing::error!(error = %e, "could not record the usage of a failed analysis");
     }
 }
 

@@ -193,10 +193,23 @@ async fn an_answer_outside_the_taxonomy_ends_as_a_dead_job_with_the_error_on_the
     );
     let mut conn = env.infra.pool.get().await.unwrap();
     assert!(issue::for_ticket(&mut conn, id).await.unwrap().is_empty());
-    assert!(analysis_run::for_ticket(&mut conn, id)
-        .await
-        .unwrap()
-        .is_empty());
+    // Every unusable answer was billed, so every one is a failed run with its tokens.
+    let runs = analysis_run::for_ticket(&mut conn, id).await.unwrap();
+    assert_eq!(runs.len(), analyzer::job::MAX_INVALID_OUTPUT_ATTEMPTS);
+    for run in &runs {
+        assert_eq!(
+            (run.outcome.as_str(), run.issues, run.analyzer.as_str()),
+            ("failed", 0, "claude")
+        );
+        assert_eq!((run.input_tokens, run.output_tokens), (350, 120));
+        assert!(run.error.as_deref().unwrap().contains("catastrophic"));
+    }
+    let cost = analysis_run::cost_for_ticket(&mut conn, id).await.unwrap();
+    assert_eq!(
+        (cost.runs, cost.failed_runs, cost.input_tokens),
+        (3, 3, 1050)
+    );
+    assert!((cost.cost_usd - 3.0 * 0.0022).abs() < 1e-12, "{cost:?}");
     let row = ticket::find(&mut conn, id).await.unwrap().unwrap();
     assert!(!row.is_analyzed());
     assert!(row.analysis_error.unwrap().contains("catastrophic"));
@@ -218,6 +231,12 @@ async fn a_refused_ticket_is_dead_at_once_with_the_reason() {
 
     assert_eq!(fake.received().len(), 1, "a refusal is not retried");
     let mut conn = env.infra.pool.get().await.unwrap();
+    let runs = analysis_run::for_ticket(&mut conn, id).await.unwrap();
+    assert_eq!(runs.len(), 1, "the refused answer was billed");
+    assert_eq!(
+        (runs[0].outcome.as_str(), runs[0].output_tokens),
+        ("failed", 120)
+    );
     let row = ticket::find(&mut conn, id).await.unwrap().unwrap();
     assert!(row.analysis_error.unwrap().contains("refused"));
 }
@@ -381,6 +400,17 @@ async fn a_backlog_over_the_threshold_goes_through_a_batch_that_a_restarted_anal
         (runs[0].cost_usd.unwrap() - 0.0011).abs() < 1e-12,
         "half price"
     );
+    let wasted = analysis_run::for_ticket(&mut conn, ids[1]).await.unwrap();
+    assert_eq!(wasted.len(), 1, "the invalid batch answer was billed");
+    assert_eq!(
+        (wasted[0].outcome.as_str(), wasted[0].batch),
+        ("failed", true)
+    );
+    assert!((wasted[0].cost_usd.unwrap() - 0.0011).abs() < 1e-12);
+    assert!(analysis_run::for_ticket(&mut conn, ids[2])
+        .await
+        .unwrap()
+        .is_empty());
     for id in &ids[1..] {
         assert!(issue::for_ticket(&mut conn, *id).await.unwrap().is_empty());
         let hash = ticket::find(&mut conn, *id)

@@ -1,5 +1,6 @@
-//! Analysis runs: one row per successful analysis, with the analyzer, model, token usage and
-//! cost (written with the issues, in their transaction, by `issue::record_analysis_with_run`),
+//! Analysis runs: one row per analysis, with the analyzer, model, token usage and cost
+//! (written with the issues, in their transaction, by `issue::record_analysis_with_run`), one
+//! row per model answer that was paid for but unusable ([`record_failed`], outcome `failed`),
 //! and the cost reports the API serves.
 
 use crate::schema::analysis_runs;
@@ -52,6 +53,8 @@ pub struct RunRow {
     pub outcome: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
+    /// Why the answer was unusable (outcome `failed` only).
+    pub error: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -70,6 +73,50 @@ pub(crate) struct NewRun<'a> {
     pub issues: i32,
     pub outcome: &'a str,
     pub started_at: DateTime<Utc>,
+    pub error: Option<&'a str>,
+}
+
+/// Records a model call that was answered, and billed, but gave no usable analysis (invalid
+/// output, a refusal, an answer outside the taxonomy). Not tied to the ticket's current text or
+/// to a transaction with issues: the money is spent whatever happens next. A ticket deleted
+/// meanwhile records nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_failed(
+    conn: &mut AsyncPgConnection,
+    ticket_id: TicketId,
+    analyzed_hash: &str,
+    analyzer: &str,
+    model: Option<&str>,
+    usage: RunUsage,
+    error: &str,
+    started_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let inserted = diesel::insert_into(analysis_runs::table)
+        .values(&NewRun {
+            ticket_id: ticket_id.0,
+            analyzed_hash,
+            analyzer,
+            model,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cache_creation_input_tokens: usage.cache_creation_input_tokens,
+            cache_read_input_tokens: usage.cache_read_input_tokens,
+            batch: usage.batch,
+            cost_usd: usage.cost_usd,
+            issues: 0,
+            outcome: "failed",
+            started_at,
+            error: Some(error),
+        })
+        .execute(conn)
+        .await;
+    match inserted {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        )) => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 /// The ticket's runs, newest first.
@@ -104,6 +151,9 @@ pub struct CostTotals {
     /// Runs whose model had no known price (not included in `cost_usd`).
     #[diesel(sql_type = BigInt)]
     pub unpriced_runs: i64,
+    /// Runs whose answer was paid for but unusable (included in the tokens and cost).
+    #[diesel(sql_type = BigInt)]
+    pub failed_runs: i64,
 }
 
 const TOTALS: &str = "COUNT(*)::BIGINT AS runs, \
@@ -112,10 +162,11 @@ const TOTALS: &str = "COUNT(*)::BIGINT AS runs, \
      COALESCE(SUM(cache_creation_input_tokens), 0)::BIGINT AS cache_creation_input_tokens, \
      COALESCE(SUM(cache_read_input_tokens), 0)::BIGINT AS cache_read_input_tokens, \
      COALESCE(SUM(cost_usd), 0)::DOUBLE PRECISION AS cost_usd, \
-     COUNT(*) FILTER (WHERE cost_usd IS NULL)::BIGINT AS unpriced_runs";
+     COUNT(*) FILTER (WHERE cost_usd IS NULL)::BIGINT AS unpriced_runs, \
+     COUNT(*) FILTER (WHERE outcome = 'failed')::BIGINT AS failed_runs";
 
-/// What analyzing the ticket has cost, over all its runs (re-analyses of changed text
-/// included).
+/// What analyzing the ticket has cost, over all its runs (re-analyses of changed text and
+/// failed answers included).
 pub async fn cost_for_ticket(
     conn: &mut AsyncPgConnection,
     ticket_id: TicketId,

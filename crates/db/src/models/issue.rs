@@ -264,6 +264,7 @@ pub async fn record_analysis_full(
                     "issues"
                 },
                 started_at,
+                error: None,
             })
             .execute(conn)
             .await?;
