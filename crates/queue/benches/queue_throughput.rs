@@ -1,7 +1,8 @@
 //! `make bench-queue`: jobs per second through the apalis Redis queues with no-op handlers, on
 //! the local Redis under a throw-away key prefix. Enqueueing is measured one job per round trip
 //! (the baseline) and in bulk (what ingest does); draining with the worker settings the services
-//! use and with a larger fetch.
+//! use and with more concurrency. `cargo test --all-targets` runs this binary too (without
+//! `--bench`): then it is a smoke run on a fiftieth of the jobs, checking the bench still works.
 
 use domain::jobs::{AnalyzeTicket, ANALYZE_QUEUE};
 use domain::TicketId;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// Jobs per measurement.
+/// Jobs per measurement (a fiftieth of it in the smoke run).
 const JOBS: usize = 20_000;
 /// Jobs per bulk push.
 const BULK: usize = 1_000;
@@ -94,27 +95,30 @@ async fn drain(redis_url: &str, prefix: &str, n: usize, concurrency: usize) -> f
 
 #[tokio::main]
 async fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let jobs = if measuring { JOBS } else { JOBS / 50 };
     let redis_url =
         std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
     let prefix = format!("bench-queue-{}", uuid::Uuid::new_v4().simple());
     let conn = queue::connect(&redis_url).await.expect("redis");
     let queues = Queues::new(conn.clone(), &prefix);
 
-    let single = push_one_by_one(&queues, 2_000).await;
+    let single = push_one_by_one(&queues, jobs / 10).await;
     let _ = queue::delete_prefix(conn.clone(), &prefix).await;
 
     let mut rows = Vec::new();
-    let bulk = push_bulk(&queues, JOBS).await;
+    let bulk = push_bulk(&queues, jobs).await;
     for concurrency in [1, 4, 16] {
         if concurrency > 1 {
-            push_bulk(&queues, JOBS).await;
+            push_bulk(&queues, jobs).await;
         }
-        let rate = drain(&redis_url, &prefix, JOBS, concurrency).await;
+        let rate = drain(&redis_url, &prefix, jobs, concurrency).await;
+        assert!(rate > 0.0, "no job drained at concurrency {concurrency}");
         rows.push((concurrency, rate));
     }
     let _ = queue::delete_prefix(conn, &prefix).await;
 
-    println!("| queue operation ({JOBS} jobs, no-op handler) | jobs/s | vs baseline |");
+    println!("| queue operation ({jobs} jobs, no-op handler) | jobs/s | vs baseline |");
     println!("|---|---|---|");
     println!("| enqueue one round trip per job (baseline) | {single:.0} | 1.0× |");
     println!(

@@ -177,6 +177,68 @@ export interface paths {
         patch: operations["correct"];
         trace?: never;
     };
+    "/api/ops/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/ops/dead-letters`: dead-lettered payloads, newest first, with the error, the
+         *     channel and when they arrived (bodies cut to a preview; the detail has them whole).
+         */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/ops/dead-letters/{id}`: one dead letter with its whole body and kept headers. */
+        get: operations["detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/ops/dead-letters/{id}/replay`: normalizes the kept payload again with the code
+         *     running now (e.g. after a fix shipped). Tickets it yields are stored like any webhook's
+         *     (idempotent by source id) and queued for analysis; a Zendesk payload that now names its
+         *     ticket queues a sync, which fetches it. Either way, or when the payload turns out not to be
+         *     a ticket, the letter is resolved (kept, marked, with what happened) → 200. When it still
+         *     cannot be normalized, it stays open with the new error → 422. An already resolved letter
+         *     → 409.
+         */
+        post: operations["replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ops/queues": {
         parameters: {
             query?: never;
@@ -241,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/sync/status`: the latest Zendesk sync run and the sync jobs waiting. */
+        /**
+         * `GET /api/sync/status`: the latest Zendesk sync run, the run in progress (cursor and
+         *     tickets so far), the runs that were interrupted, and the sync jobs waiting.
+         */
         get: operations["status"];
         put?: never;
         post?: never;
@@ -501,37 +566,60 @@ export interface components {
             count: number;
             key: string;
         };
+        /**
+         * @description A dead letter whole: the listed fields, the body and the headers kept with it (content
+         *     type, delivery ids and timestamps; never signatures).
+         */
+        DeadLetter: components["schemas"]["DeadLetterSummary"] & {
+            body: string;
+            headers: Record<string, never>;
+        };
+        /** @description What a replay did. */
+        DeadLetterReplay: {
+            dead_letter: components["schemas"]["DeadLetterSummary"];
+            resolution: string;
+            resolved: boolean;
+            /**
+             * @description The tickets stored (none when the payload is not a ticket, or for Zendesk, whose
+             *     ticket the queued sync brings).
+             */
+            tickets: components["schemas"]["AcceptedTicket"][];
+        };
+        /** @description A dead letter as listed: what arrived, when, and why it could not become a ticket. */
+        DeadLetterSummary: {
+            body_bytes: number;
+            /** @description The body's first characters. */
+            body_preview: string;
+            /** @description The channel it came in on: zendesk, slack, intercom, whatsapp. */
+            channel: string;
+            /** @description Why it could not be normalized (the latest replay's reason, once replayed). */
+            error: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            last_replayed_at?: string | null;
+            /** Format: date-time */
+            received_at: string;
+            /** Format: int32 */
+            replay_count: number;
+            resolution?: string | null;
+            /**
+             * Format: date-time
+             * @description When a replay resolved it (stored its tickets, or found it is not a ticket).
+             */
+            resolved_at?: string | null;
+        };
         /** @description The error body of every 4xx/5xx. */
         ErrorBody: {
             /**
              * @description A stable code: bad_request, unauthorized, forbidden, not_found, payload_too_large,
-             *     unprocessable, unavailable, internal.
+             *     unprocessable, conflict, unavailable, internal.
              */
             error: string;
             message: string;
         };
-        Issue: {
-            analyzer: string;
-            category: string;
-            /** Format: uuid */
-            cluster_id?: string | null;
-            /** Format: double */
-            confidence?: number | null;
-            /** Format: date-time */
-            corrected_at?: string | null;
-            /** @description Who corrected the issue by hand (the API token's name), if anyone. */
-            corrected_by?: string | null;
-            detail?: string | null;
-            /** Format: date-time */
-            extracted_at: string;
-            /** Format: uuid */
-            id: string;
-            issue_type: string;
-            model?: string | null;
-            representative_quote?: string | null;
-            severity: string;
-            subcategory: string;
-            summary: string;
+        /** @description An issue with the ticket it came from. */
+        Issue: components["schemas"]["TicketIssue"] & {
             ticket: components["schemas"]["TicketRef"];
         };
         /**
@@ -654,31 +742,44 @@ export interface components {
             total: number;
         };
         /** @description A page of results with the numbers a client needs to page through them. */
-        Paginated_Issue: {
+        Paginated_DeadLetterSummary: {
             items: {
-                analyzer: string;
-                category: string;
-                /** Format: uuid */
-                cluster_id?: string | null;
-                /** Format: double */
-                confidence?: number | null;
+                body_bytes: number;
+                /** @description The body's first characters. */
+                body_preview: string;
+                /** @description The channel it came in on: zendesk, slack, intercom, whatsapp. */
+                channel: string;
+                /** @description Why it could not be normalized (the latest replay's reason, once replayed). */
+                error: string;
+                /** Format: int64 */
+                id: number;
                 /** Format: date-time */
-                corrected_at?: string | null;
-                /** @description Who corrected the issue by hand (the API token's name), if anyone. */
-                corrected_by?: string | null;
-                detail?: string | null;
+                last_replayed_at?: string | null;
                 /** Format: date-time */
-                extracted_at: string;
-                /** Format: uuid */
-                id: string;
-                issue_type: string;
-                model?: string | null;
-                representative_quote?: string | null;
-                severity: string;
-                subcategory: string;
-                summary: string;
-                ticket: components["schemas"]["TicketRef"];
+                received_at: string;
+                /** Format: int32 */
+                replay_count: number;
+                resolution?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When a replay resolved it (stored its tickets, or found it is not a ticket).
+                 */
+                resolved_at?: string | null;
             }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            pages: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of results with the numbers a client needs to page through them. */
+        Paginated_Issue: {
+            items: (components["schemas"]["TicketIssue"] & {
+                ticket: components["schemas"]["TicketRef"];
+            })[];
             /** Format: int64 */
             page: number;
             /** Format: int64 */
@@ -762,6 +863,8 @@ export interface components {
             issues_extracted: number;
             /** Format: date-time */
             last_ticket_updated_at: string;
+            /** @description `running`, `interrupted` or `completed`. */
+            state: string;
             /** Format: date-time */
             sync_completed_at?: string | null;
             /** Format: date-time */
@@ -775,6 +878,12 @@ export interface components {
         SyncStatus: {
             /** Format: int64 */
             dead: number;
+            in_progress?: components["schemas"]["SyncRun"] | null;
+            /**
+             * @description Runs that stopped without completing (crash, error, shutdown), newest first, at most
+             *     20; the next run resumes from the newest stored cursor.
+             */
+            interrupted: components["schemas"]["SyncRun"][];
             last_run?: components["schemas"]["SyncRun"] | null;
             /**
              * Format: int64
@@ -830,7 +939,10 @@ export interface components {
             ticket_updated_at: string;
             url?: string | null;
         };
-        /** @description An issue of one ticket (the ticket is the enclosing object). */
+        /**
+         * @description An issue of one ticket (the ticket is the enclosing object, or `ticket` beside it in
+         *     [`Issue`]).
+         */
         TicketIssue: {
             analyzer: string;
             category: string;
@@ -840,6 +952,7 @@ export interface components {
             confidence?: number | null;
             /** Format: date-time */
             corrected_at?: string | null;
+            /** @description Who corrected the issue by hand (the API token's name), if anyone. */
             corrected_by?: string | null;
             detail?: string | null;
             /** Format: date-time */
@@ -1429,6 +1542,181 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description `open` (default: not resolved yet), `resolved` or `all`. */
+                state?: string;
+                /** @description The channel: zendesk, slack, intercom or whatsapp. */
+                channel?: string;
+                page?: number;
+                /** @description 1–200, default 50. */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paginated_DeadLetterSummary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dead letter id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dead letter id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplay"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
