@@ -64,13 +64,7 @@ impl Service {
     /// Reads the process's peak resident set so far into [`Self::peak_rss_kib`].
     pub fn sample_memory(&mut self) {
         let Some(child) = &self.child else { return };
-        let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
-        let hwm = status.ok().and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        });
-        if let Some(kib) = hwm {
+        if let Some(kib) = peak_rss_kib(child.id()) {
             self.peak_rss_kib = self.peak_rss_kib.max(kib);
         }
     }
@@ -104,6 +98,15 @@ impl Service {
             .as_mut()
             .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
+}
+
+/// The peak resident set (VmHWM) of a running process, KiB; `None` once it is gone.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 impl Drop for Service {

@@ -7,7 +7,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use faults::pipeline::Pipeline;
-use faults::service::Service;
+use faults::service::{peak_rss_kib, Service};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Parser)]
@@ -74,7 +74,7 @@ async fn run(
     let mut import = p.import(tickets)?;
     let mut ingest_peak = 0u64;
     while import.try_wait()?.is_none() {
-        ingest_peak = ingest_peak.max(peak_kib(import.id()));
+        ingest_peak = ingest_peak.max(peak_rss_kib(import.id()).unwrap_or(0));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     p.settle(
@@ -117,18 +117,6 @@ fn token(p: &Pipeline) -> anyhow::Result<String> {
         .context("api token create")?;
     anyhow::ensure!(out.status.success(), "api token create failed");
     Ok(String::from_utf8(out.stdout)?.trim().to_string())
-}
-
-/// The peak resident set of a running process, KiB (0 once it is gone).
-fn peak_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::main]
