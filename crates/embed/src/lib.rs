@@ -5,6 +5,14 @@
 //! machines have no network to a model hub). [`Embedder::embed`] tokenizes a batch, runs the
 //! BERT encoder, mean-pools the token vectors over the attention mask and L2-normalizes, which
 //! is what sentence-transformers does for this model; cosine similarity is then a dot product.
+//!
+//! `EMBEDDING_KIND=static` selects the [`distilled`] version of the same model instead: one
+//! vector per vocabulary token, distilled from the encoder by `make model`, summed per text.
+//! Hundreds of times faster, somewhat less accurate (`make eval`, `make bench-analyzer`); for
+//! backfills where throughput matters more than the last points of accuracy. Vectors of the
+//! two kinds live in different spaces: each is stored with its [`Embedder::model_name`].
+
+pub mod distilled;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -17,6 +25,10 @@ use tokenizers::{Tokenizer, TruncationParams};
 pub const DIM: usize = 384;
 /// The model's name as stored with every issue it analyzed.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
+/// The distilled (static) model's name, stored the same way.
+pub const STATIC_MODEL_NAME: &str = "all-MiniLM-L6-v2-static";
+/// The environment variable choosing the kind of embedder: `encoder` (default) or `static`.
+pub const KIND_ENV: &str = "EMBEDDING_KIND";
 /// Where `make model` puts the model, relative to the repository root.
 pub const DEFAULT_MODEL_DIR: &str = ".cache/models/all-MiniLM-L6-v2";
 /// The environment variable that overrides [`DEFAULT_MODEL_DIR`].
@@ -32,6 +44,29 @@ const PASS_TEXTS: usize = 256;
 /// A text's token ids and attention mask, unpadded.
 type Encoded = (Vec<u32>, Vec<u32>);
 
+/// Which embedder: the transformer encoder or its distilled token table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Encoder,
+    Static,
+}
+
+impl Kind {
+    /// The kind named by `EMBEDDING_KIND` (unset or empty: the encoder).
+    pub fn from_env() -> Result<Self, EmbedError> {
+        Self::parse(&std::env::var(KIND_ENV).unwrap_or_default())
+    }
+
+    /// `encoder` (or nothing) or `static`.
+    pub fn parse(value: &str) -> Result<Self, EmbedError> {
+        match value.trim() {
+            "" | "encoder" => Ok(Kind::Encoder),
+            "static" => Ok(Kind::Static),
+            other => Err(EmbedError::Kind(other.to_string())),
+        }
+    }
+}
+
 /// Why the model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
@@ -43,19 +78,30 @@ pub enum EmbedError {
     Tokenizer(String),
     #[error("model: {0}")]
     Model(#[from] candle_core::Error),
+    #[error("{KIND_ENV}={0:?} is not a kind of embedder (encoder or static)")]
+    Kind(String),
+    #[error("only the encoder can be distilled")]
+    NotAnEncoder,
 }
 
 /// A loaded sentence-embedding model. Cheap to share behind an `Arc`; `embed` takes `&self`.
 pub struct Embedder {
-    model: BertModel,
+    backend: Backend,
     tokenizer: Tokenizer,
-    device: Device,
+}
+
+enum Backend {
+    Encoder {
+        model: Box<BertModel>,
+        device: Device,
+    },
+    Static(distilled::Table),
 }
 
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedder")
-            .field("model", &MODEL_NAME)
+            .field("model", &self.model_name())
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +127,27 @@ pub fn model_present(dir: &Path) -> bool {
         .all(|f| dir.join(f).is_file())
 }
 
+/// The tokenizer in `dir`, unpadded and cut at [`MAX_TOKENS`].
+fn load_tokenizer(dir: &Path) -> Result<Tokenizer, EmbedError> {
+    let path = dir.join("tokenizer.json");
+    if !path.is_file() {
+        return Err(EmbedError::Missing { path });
+    }
+    let mut tokenizer =
+        Tokenizer::from_file(&path).map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+    // The shipped tokenizer pads every text to 128 tokens. Texts are tokenized unpadded and
+    // padded here, per pass, only to the longest text of the pass: the same result (padding is
+    // masked out) for a fraction of the work.
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: MAX_TOKENS,
+            ..TruncationParams::default()
+        }))
+        .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
+    Ok(tokenizer)
+}
+
 /// The process's embedder, loaded from [`model_dir_from_env`] on first use and shared by
 /// everything that embeds (the analyzer and the issue embeddings it stores), so the 90 MB
 /// model is in memory once. A failed load is remembered too: the files do not appear later.
@@ -92,9 +159,61 @@ pub fn shared() -> Result<Arc<Embedder>, Arc<EmbedError>> {
 }
 
 impl Embedder {
-    /// Loads the model found by [`model_dir_from_env`].
+    /// Loads the kind of model `EMBEDDING_KIND` names from [`model_dir_from_env`].
     pub fn from_env() -> Result<Self, EmbedError> {
-        Self::load(&model_dir_from_env())
+        Self::load_kind(&model_dir_from_env(), Kind::from_env()?)
+    }
+
+    /// Loads the encoder or the distilled table (`make model` writes both) from `dir`.
+    pub fn load_kind(dir: &Path, kind: Kind) -> Result<Self, EmbedError> {
+        match kind {
+            Kind::Encoder => Self::load(dir),
+            Kind::Static => Ok(Embedder {
+                backend: Backend::Static(distilled::Table::load(&dir.join(distilled::FILE))?),
+                tokenizer: load_tokenizer(dir)?,
+            }),
+        }
+    }
+
+    /// The name stored with the vectors this embedder makes.
+    pub fn model_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Encoder { .. } => MODEL_NAME,
+            Backend::Static(_) => STATIC_MODEL_NAME,
+        }
+    }
+
+    /// Distills the encoder into a static table and writes it to `dir`'s [`distilled::FILE`]
+    /// (`make model` does this once; a few minutes on two cores). `progress` hears (tokens
+    /// done, of).
+    pub fn distill_into(
+        &self,
+        dir: &Path,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(), EmbedError> {
+        if !matches!(self.backend, Backend::Encoder { .. }) {
+            return Err(EmbedError::NotAnEncoder);
+        }
+        let id = |token: &str| {
+            self.tokenizer
+                .token_to_id(token)
+                .ok_or_else(|| EmbedError::Tokenizer(format!("no {token} token")))
+        };
+        let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
+        // [PAD], [UNK], [CLS], [SEP], [MASK] and the [unusedN] slots carry no meaning.
+        let special = |token_id: u32| {
+            self.tokenizer
+                .id_to_token(token_id)
+                .is_none_or(|t| t.starts_with('[') && t.ends_with(']'))
+        };
+        let table = distilled::Table::distill(
+            self.tokenizer.get_vocab_size(true),
+            special,
+            (cls, sep),
+            |texts| self.encode_pass(texts),
+            progress,
+        )?;
+        table.save(&dir.join(distilled::FILE))
     }
 
     /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from `dir`.
@@ -109,7 +228,6 @@ impl Embedder {
         };
         let config_path = file("config.json")?;
         let weights_path = file("model.safetensors")?;
-        let tokenizer_path = file("tokenizer.json")?;
 
         let config_text =
             std::fs::read_to_string(&config_path).map_err(|e| EmbedError::Config {
@@ -128,23 +246,12 @@ impl Embedder {
         let tensors = candle_core::safetensors::load(&weights_path, &device)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let model = BertModel::load(vb, &config)?;
-
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        // The shipped tokenizer pads every text to 128 tokens. Texts are tokenized unpadded
-        // and padded here, per pass, only to the longest text of the pass: the same result
-        // (padding is masked out) for a fraction of the work.
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         Ok(Embedder {
-            model,
-            tokenizer,
-            device,
+            backend: Backend::Encoder {
+                model: Box::new(model),
+                device,
+            },
+            tokenizer: load_tokenizer(dir)?,
         })
     }
 
@@ -164,6 +271,9 @@ impl Embedder {
         max_tokens: usize,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
         let encoded = self.tokenize(texts, max_tokens)?;
+        if let Backend::Static(table) = &self.backend {
+            return Ok(encoded.iter().map(|(ids, _)| table.embed(ids)).collect());
+        }
         // Texts of similar length share a pass so little compute goes to padding.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encoded[i].0.len());
@@ -223,8 +333,15 @@ impl Embedder {
             .collect())
     }
 
-    /// Runs the encoder once over already tokenized texts, padding them to the longest.
+    /// Runs the encoder once over already tokenized texts, padding them to the longest (the
+    /// static table sums each text's rows instead).
     fn encode_pass(&self, texts: &[&Encoded]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let (model, device) = match &self.backend {
+            Backend::Encoder { model, device } => (model, device),
+            Backend::Static(table) => {
+                return Ok(texts.iter().map(|(ids, _)| table.embed(ids)).collect())
+            }
+        };
         if texts.is_empty() {
             return Ok(Vec::new());
         }
@@ -236,10 +353,10 @@ impl Embedder {
             ids[r * len..r * len + i.len()].copy_from_slice(i);
             mask[r * len..r * len + m.len()].copy_from_slice(m);
         }
-        let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
+        let ids = Tensor::from_vec(ids, (rows, len), device)?;
+        let mask = Tensor::from_vec(mask, (rows, len), device)?;
         let type_ids = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        let hidden = model.forward(&ids, &type_ids, Some(&mask))?;
         Ok(mean_pool_normalized(&hidden, &mask)?.to_vec2::<f32>()?)
     }
 }
@@ -320,6 +437,47 @@ mod tests {
         let all = embedder().embed(&refs).unwrap();
         let one = embedder().embed_batch(&[refs[33]]).unwrap().remove(0);
         assert!(dot(&all[33], &one) > 0.9999);
+    }
+
+    /// The distilled table `make model` writes beside the encoder.
+    fn static_embedder() -> Embedder {
+        Embedder::load_kind(&model_dir_from_env(), Kind::Static)
+            .expect("static table present: run `make model`")
+    }
+
+    #[test]
+    fn the_static_table_keeps_the_encoders_sense_of_similarity() {
+        let e = static_embedder();
+        assert_eq!(e.model_name(), STATIC_MODEL_NAME);
+        let v = e
+            .embed(&[
+                "Employees cannot clock in on the mobile app.",
+                "The app won't let my staff punch in for their shift.",
+                "Please send me last month's invoice.",
+                "Where can I download my invoice for March?",
+            ])
+            .unwrap();
+        for x in &v {
+            assert_eq!(x.len(), DIM);
+            assert!((dot(x, x).sqrt() - 1.0).abs() < 1e-4);
+        }
+        // Each sentence is closer to its paraphrase than to the other topic.
+        assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]) + 0.1);
+        assert!(dot(&v[2], &v[3]) > dot(&v[2], &v[1]) + 0.1);
+    }
+
+    #[test]
+    fn a_misspelt_kind_or_a_missing_table_is_a_clear_error() {
+        assert_eq!(Kind::parse("").unwrap(), Kind::Encoder);
+        assert_eq!(Kind::parse(" static ").unwrap(), Kind::Static);
+        let typo = Kind::parse("statc").unwrap_err().to_string();
+        assert!(typo.contains("encoder or static"), "{typo}");
+        let missing = Embedder::load_kind(Path::new("/nonexistent/model"), Kind::Static);
+        assert!(missing.unwrap_err().to_string().contains("make model"));
+        assert!(matches!(
+            static_embedder().distill_into(Path::new("/tmp"), &mut |_, _| {}),
+            Err(EmbedError::NotAnEncoder)
+        ));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn embed_cached_truncated(
     max_tokens: usize,
 ) -> anyhow::Result<Vec<Vec<f32>>> {
     let mut hasher = Sha256::new();
-    hasher.update(embed::MODEL_NAME);
+    hasher.update(embedder.model_name());
     hasher.update(max_tokens.to_le_bytes());
     for t in texts {
         hasher.update((t.len() as u64).to_le_bytes());

@@ -68,6 +68,15 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How the method column names the embedder: MiniLM, or its distilled static table.
+fn label(embedder: &Embedder) -> &'static str {
+    if embedder.model_name() == embed::STATIC_MODEL_NAME {
+        "MiniLM-static"
+    } else {
+        "MiniLM"
+    }
+}
+
 fn gather(vectors: &[Vec<f32>], idx: &[usize]) -> Vec<Vec<f32>> {
     idx.iter().map(|&i| vectors[i].clone()).collect()
 }
@@ -136,7 +145,7 @@ fn banking77(embedder: &Embedder, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let centroid = NearestCentroid::fit(&train_x, &train_y, classes)?;
     rows.push(Row {
         dataset: "Banking77 (full train)",
-        method: "MiniLM + nearest centroid".into(),
+        method: format!("{} + nearest centroid", label(embedder)),
         metric: "accuracy",
         value: accuracy(&predict_all(&centroid, &test_x), &test_y),
         reference: "",
@@ -145,7 +154,7 @@ fn banking77(embedder: &Embedder, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let lr = LogisticRegression::fit(&train_x, &train_y, classes, params)?;
     rows.push(Row {
         dataset: "Banking77 (full train)",
-        method: "MiniLM + logistic regression".into(),
+        method: format!("{} + logistic regression", label(embedder)),
         metric: "accuracy",
         value: accuracy(&predict_all(&lr, &test_x), &test_y),
         reference: "goal 0.90; MiniLM+LR 0.929, TF-IDF+LR 0.894",
@@ -167,14 +176,14 @@ fn banking77(embedder: &Embedder, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     }
     rows.push(Row {
         dataset: "Banking77 (10 per intent)",
-        method: "MiniLM + nearest centroid".into(),
+        method: format!("{} + nearest centroid", label(embedder)),
         metric: "accuracy",
         value: c_acc / draws as f64,
         reference: "MiniLM centroid 0.808",
     });
     rows.push(Row {
         dataset: "Banking77 (10 per intent)",
-        method: "MiniLM + logistic regression".into(),
+        method: format!("{} + logistic regression", label(embedder)),
         metric: "accuracy",
         value: l_acc / draws as f64,
         reference: "TF-IDF+LR 0.660",
@@ -311,7 +320,10 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     let centroid = NearestCentroid::fit(&train_x, &train.y, classes)?;
     rows.push(Row {
         dataset,
-        method: format!("MiniLM ({NLBSE_TOKENS} tokens) + nearest centroid"),
+        method: format!(
+            "{} ({NLBSE_TOKENS} tokens) + nearest centroid",
+            label(embedder)
+        ),
         metric: "macro-F1",
         value: f1(&predict_all(&centroid, &test_x), &test.y),
         reference: "",
@@ -320,7 +332,10 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     let minilm_test: Vec<Vec<f32>> = test_x.iter().map(|v| lr.scores(v)).collect();
     rows.push(Row {
         dataset,
-        method: format!("MiniLM ({NLBSE_TOKENS} tokens) + logistic regression"),
+        method: format!(
+            "{} ({NLBSE_TOKENS} tokens) + logistic regression",
+            label(embedder)
+        ),
         metric: "macro-F1",
         value: f1(
             &minilm_test.iter().map(|p| argmax(p)).collect::<Vec<_>>(),
@@ -378,7 +393,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     }
     rows.push(Row {
         dataset,
-        method: "MiniLM + logistic regression, per repository".into(),
+        method: format!("{} + logistic regression, per repository", label(embedder)),
         metric: "macro-F1",
         value: f1(&predicted, &test.y),
         reference: "fastText 0.718 (per repository)",
@@ -489,7 +504,8 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
         .iter()
         .map(|t| as_set(&analyzer.decide(t)))
         .collect();
-    report("embedding analyzer (shipped thresholds)".into(), &shipped);
+    let name = format!("embedding analyzer ({})", label(embedder));
+    report(format!("{name}, shipped thresholds"), &shipped);
 
     // Which thresholds half A prefers, and what they give on half B.
     let mut best = (f64::MIN, Thresholds::default(), Vec::new());
@@ -508,7 +524,7 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     eprintln!("  best thresholds on half A: {t:?}");
     report(
         format!(
-            "embedding analyzer, best on half A ({:.2}/{:.2}/{:.2})",
+            "{name}, best on half A ({:.2}/{:.2}/{:.2})",
             t.min_similarity, t.extra_similarity, t.extra_margin
         ),
         &predicted,

@@ -76,13 +76,12 @@ pub async fn handle(
     };
 
     let vectors = match &state.embedder {
-        Some(embedder) => Some(embed_issues(embedder, &issues)?),
+        Some(embedder) => Some((embedder.model_name(), embed_issues(embedder, &issues)?)),
         None => None,
     };
-    let embeddings = vectors.as_deref().map(|vectors| issue::Embeddings {
-        model: embed::MODEL_NAME,
-        vectors,
-    });
+    let embeddings = vectors
+        .as_ref()
+        .map(|(model, vectors)| issue::Embeddings { model, vectors });
 
     let mut conn = state.pool.get().await?;
     let recorded = issue::record_analysis_full(

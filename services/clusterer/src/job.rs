@@ -34,6 +34,15 @@ impl ClustererState {
             namer: Namer::Offline,
         }
     }
+
+    /// The model whose vectors this clusterer compares: its embedder's (the encoder unless
+    /// `EMBEDDING_KIND=static`), or the encoder's name when no model is loaded (stored vectors
+    /// are then the only ones it has).
+    pub fn model(&self) -> &'static str {
+        self.embedder
+            .as_deref()
+            .map_or(embed::MODEL_NAME, embed::Embedder::model_name)
+    }
 }
 
 /// The text an issue's embedding is computed from (the same as the analyzer's).
@@ -41,18 +50,20 @@ pub fn embedding_text(issue: &IssueRow) -> String {
     domain::text::issue_embedding_text(&issue.summary, issue.representative_quote.as_deref())
 }
 
-/// The embeddings of `issues` (model [`embed::MODEL_NAME`]): stored ones, and for issues
-/// stored without one (an analyzer that ran without the model) computed now and stored.
+/// The embeddings of `issues` by `model`: stored ones, and for issues stored without one (an
+/// analyzer that ran without the model, or with the other kind of embedder) computed now and
+/// stored.
 pub async fn vectors_for(
     conn: &mut diesel_async::AsyncPgConnection,
     issues: &[IssueRow],
     embedder: Option<&embed::Embedder>,
+    model: &str,
 ) -> anyhow::Result<HashMap<IssueId, Vec<f32>>> {
     let ids: Vec<IssueId> = issues.iter().map(IssueRow::issue_id).collect();
     let mut found: HashMap<IssueId, Vec<f32>> = issue::embeddings(conn, &ids)
         .await?
         .into_iter()
-        .filter(|(_, model, _)| model == embed::MODEL_NAME)
+        .filter(|(_, stored, _)| stored == model)
         .map(|(id, _, v)| (id, v))
         .collect();
     let missing: Vec<&IssueRow> = issues
@@ -64,7 +75,7 @@ pub async fn vectors_for(
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let vectors = analysis::cpu_bound(|| embedder.embed(&refs))?;
         for (i, v) in missing.iter().zip(vectors) {
-            centroid::set_embedding(conn, i.issue_id(), embed::MODEL_NAME, &v).await?;
+            centroid::set_embedding(conn, i.issue_id(), model, &v).await?;
             found.insert(i.issue_id(), v);
         }
     }
@@ -103,13 +114,21 @@ pub async fn handle(
         return Ok(());
     }
     let vectors = match state.method {
-        Method::Embeddings => vectors_for(&mut conn, &pending, state.embedder.as_deref()).await?,
+        Method::Embeddings => {
+            vectors_for(
+                &mut conn,
+                &pending,
+                state.embedder.as_deref(),
+                state.model(),
+            )
+            .await?
+        }
         Method::Keywords => HashMap::new(),
     };
     let placement = Placement {
         method: state.method,
         join: state.thresholds.join,
-        model: embed::MODEL_NAME,
+        model: state.model(),
         vectors: &vectors,
     };
     let touched =
@@ -187,7 +206,7 @@ pub async fn consolidation(state: Arc<ClustererState>, every: Duration) {
             &state.pool,
             state.thresholds,
             &state.namer,
-            embed::MODEL_NAME,
+            state.model(),
             Utc::now(),
         )
         .await

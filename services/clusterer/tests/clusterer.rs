@@ -155,11 +155,14 @@ async fn replicas_open_one_cluster(method: Method) {
             let issues = issue::for_ticket(&mut conn, id).await.unwrap();
             let embedder = embed::shared().ok();
             let vectors = match method {
-                Method::Embeddings => {
-                    clusterer::job::vectors_for(&mut conn, &issues, embedder.as_deref())
-                        .await
-                        .unwrap()
-                }
+                Method::Embeddings => clusterer::job::vectors_for(
+                    &mut conn,
+                    &issues,
+                    embedder.as_deref(),
+                    embed::MODEL_NAME,
+                )
+                .await
+                .unwrap(),
                 Method::Keywords => Default::default(),
             };
             let placement = Placement {

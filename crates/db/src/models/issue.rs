@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::{ClusterId, IssueId, IssueType, Severity, TicketId, ValidatedIssue};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A stored issue.
@@ -810,17 +811,20 @@ pub struct IssueSummary {
 }
 
 #[derive(QueryableByName)]
-struct KeyCount {
-    #[diesel(sql_type = Text)]
-    key: String,
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
-#[derive(QueryableByName)]
-struct WeekCount {
+struct WeekStart {
     #[diesel(sql_type = Timestamptz)]
     week: DateTime<Utc>,
+}
+
+/// One row of the summary's grouping sets: exactly one of the keys is set.
+#[derive(QueryableByName)]
+struct GroupCount {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    severity: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    category: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    week: Option<DateTime<Utc>>,
     #[diesel(sql_type = BigInt)]
     count: i64,
 }
@@ -833,62 +837,73 @@ struct TicketTotals {
     without_issues: i64,
 }
 
-/// Aggregates issues reported in `[since, now)` with SQL (no rows are loaded).
+/// Aggregates issues reported in `[since, now)` with SQL (no rows are loaded): one scan of the
+/// period's issues grouped three ways (severity, category, week), one of its tickets.
 pub async fn summary(
     conn: &mut AsyncPgConnection,
     since: DateTime<Utc>,
 ) -> QueryResult<IssueSummary> {
-    const IN_PERIOD: &str = "FROM extracted_issues i JOIN tickets t ON t.id = i.ticket_id \
-                             WHERE t.ticket_created_at >= $1";
-    let severities: Vec<KeyCount> = diesel::sql_query(format!(
-        "SELECT i.severity AS key, COUNT(*) AS count {IN_PERIOD} GROUP BY i.severity"
-    ))
+    let groups: Vec<GroupCount> = diesel::sql_query(
+        "SELECT i.severity, i.category, \
+                (date_trunc('week', t.ticket_created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS week, \
+                COUNT(*) AS count \
+         FROM extracted_issues i JOIN tickets t ON t.id = i.ticket_id \
+         WHERE t.ticket_created_at >= $1 \
+         GROUP BY GROUPING SETS ((i.severity), (i.category), (3))",
+    )
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
-    let categories: Vec<KeyCount> = diesel::sql_query(format!(
-        "SELECT i.category AS key, COUNT(*) AS count {IN_PERIOD} GROUP BY i.category ORDER BY count DESC, key"
-    ))
+    // Every week of the period, empty ones included.
+    let weeks: Vec<WeekStart> = diesel::sql_query(
+        "SELECT (generate_series(date_trunc('week', $1 AT TIME ZONE 'UTC'), \
+                                 date_trunc('week', NOW() AT TIME ZONE 'UTC'), \
+                                 interval '1 week') AT TIME ZONE 'UTC') AS week",
+    )
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
-    let weekly: Vec<WeekCount> = diesel::sql_query(format!(
-        "WITH weeks AS (SELECT generate_series(date_trunc('week', $1 AT TIME ZONE 'UTC'), \
-                                               date_trunc('week', NOW() AT TIME ZONE 'UTC'), \
-                                               interval '1 week') AS week), \
-              counts AS (SELECT date_trunc('week', t.ticket_created_at AT TIME ZONE 'UTC') AS week, \
-                                COUNT(*) AS count {IN_PERIOD} GROUP BY 1) \
-         SELECT (w.week AT TIME ZONE 'UTC') AS week, COALESCE(c.count, 0)::BIGINT AS count \
-         FROM weeks w LEFT JOIN counts c ON c.week = w.week ORDER BY w.week"
-    ))
-    .bind::<Timestamptz, _>(since)
-    .load(conn)
-    .await?;
+    // Analyzed tickets without issues as an anti-join in WHERE (a NOT EXISTS inside
+    // `COUNT(*) FILTER` is probed once per ticket: 3× slower at 100k tickets).
     let totals: TicketTotals = diesel::sql_query(
-        "SELECT COUNT(*) AS tickets, \
-                COUNT(*) FILTER (WHERE analyzed_hash = content_hash \
-                    AND NOT EXISTS (SELECT 1 FROM extracted_issues i WHERE i.ticket_id = t.id)) AS without_issues \
-         FROM tickets t WHERE t.ticket_created_at >= $1",
+        "SELECT (SELECT COUNT(*) FROM tickets t WHERE t.ticket_created_at >= $1) AS tickets, \
+                (SELECT COUNT(*) FROM tickets t \
+                  WHERE t.ticket_created_at >= $1 AND t.analyzed_hash = t.content_hash \
+                    AND NOT EXISTS (SELECT 1 FROM extracted_issues i WHERE i.ticket_id = t.id)) \
+                AS without_issues",
     )
     .bind::<Timestamptz, _>(since)
     .get_result(conn)
     .await?;
 
+    let mut severities: HashMap<String, i64> = HashMap::new();
+    let mut categories: Vec<(String, i64)> = Vec::new();
+    let mut weekly: HashMap<DateTime<Utc>, i64> = HashMap::new();
+    for g in groups {
+        match (g.severity, g.category, g.week) {
+            (Some(s), _, _) => {
+                severities.insert(s, g.count);
+            }
+            (_, Some(c), _) => categories.push((c, g.count)),
+            (_, _, Some(w)) => {
+                weekly.insert(w, g.count);
+            }
+            _ => {}
+        }
+    }
+    categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let by_severity: Vec<(Severity, i64)> = Severity::ALL
         .iter()
-        .map(|s| {
-            let n = severities
-                .iter()
-                .find(|r| r.key == s.as_str())
-                .map_or(0, |r| r.count);
-            (*s, n)
-        })
+        .map(|s| (*s, severities.get(s.as_str()).copied().unwrap_or(0)))
         .collect();
     Ok(IssueSummary {
         total: by_severity.iter().map(|(_, n)| n).sum(),
         by_severity,
-        by_category: categories.into_iter().map(|r| (r.key, r.count)).collect(),
-        weekly: weekly.into_iter().map(|w| (w.week, w.count)).collect(),
+        by_category: categories,
+        weekly: weeks
+            .into_iter()
+            .map(|w| (w.week, weekly.get(&w.week).copied().unwrap_or(0)))
+            .collect(),
         tickets: totals.tickets,
         tickets_without_issues: totals.without_issues,
     })

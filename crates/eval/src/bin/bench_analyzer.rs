@@ -35,20 +35,22 @@ fn main() -> anyhow::Result<()> {
     let analyzer = EmbeddingAnalyzer::new(embedder.clone(), &taxonomy)?;
     let load_secs = started.elapsed().as_secs_f64();
 
-    let clock = Clock::start();
-    for chunk in tickets.chunks(BATCH) {
-        analyzer.extract_batch(chunk)?;
-    }
-    let (wall, cpu) = clock.stop();
-    let batched = (tickets.len() as f64 / wall, tickets.len() as f64 / cpu);
+    let (batched, one_by_one) = rates(&analyzer, &tickets, 1, 100)?;
+    let single_count = 100;
 
-    let single: Vec<_> = tickets.iter().take(100).collect();
-    let clock = Clock::start();
-    for t in &single {
-        analyzer.extract(t)?;
-    }
-    let (wall, cpu) = clock.stop();
-    let one_by_one = (single.len() as f64 / wall, single.len() as f64 / cpu);
+    // The distilled table: the same analyzer over summed token vectors, over the demo tickets
+    // ten times (one pass is too short to time).
+    let static_dir = embed::model_dir_from_env();
+    let static_rates = match embed::Embedder::load_kind(&static_dir, embed::Kind::Static) {
+        Ok(e) => {
+            let a = EmbeddingAnalyzer::new(std::sync::Arc::new(e), &taxonomy)?;
+            Some(rates(&a, &tickets, 10, tickets.len())?)
+        }
+        Err(e) => {
+            eprintln!("static table not measured: {e}");
+            None
+        }
+    };
 
     // Where the batched time goes: embedding (tokenizer + encoder) against the rest.
     let started = Instant::now();
@@ -92,11 +94,25 @@ fn main() -> anyhow::Result<()> {
         batched.1
     );
     println!(
-        "| embedding | one at a time, {} tickets | {:.1} | {:.1} |",
-        single.len(),
-        one_by_one.0,
-        one_by_one.1
+        "| embedding | one at a time, {single_count} tickets | {:.1} | {:.1} |",
+        one_by_one.0, one_by_one.1
     );
+    if let Some((batched, single)) = static_rates {
+        println!(
+            "| embedding, static table (EMBEDDING_KIND=static) | batches of {BATCH} tickets, {} \
+             tickets | {:.0} | {:.0} |",
+            tickets.len() * 10,
+            batched.0,
+            batched.1
+        );
+        println!(
+            "| embedding, static table (EMBEDDING_KIND=static) | one at a time, {} tickets | \
+             {:.0} | {:.0} |",
+            tickets.len(),
+            single.0,
+            single.1
+        );
+    }
     println!("load average during the run: {}", load.trim());
     println!();
     println!(
@@ -121,6 +137,34 @@ fn main() -> anyhow::Result<()> {
     );
     println!("model load + example embedding: {load_secs:.1} s; {threads} CPU threads");
     Ok(())
+}
+
+/// ((tickets/s wall, tickets per CPU-second) in batches of [`BATCH`], the same one at a
+/// time) over `tickets` repeated `rounds` times, and over the first `single` one at a time.
+type Rates = ((f64, f64), (f64, f64));
+
+fn rates(
+    analyzer: &EmbeddingAnalyzer,
+    tickets: &[&domain::IncomingTicket],
+    rounds: usize,
+    single: usize,
+) -> anyhow::Result<Rates> {
+    let clock = Clock::start();
+    for _ in 0..rounds {
+        for chunk in tickets.chunks(BATCH) {
+            analyzer.extract_batch(chunk)?;
+        }
+    }
+    let (wall, cpu) = clock.stop();
+    let n = (tickets.len() * rounds) as f64;
+    let batched = (n / wall, n / cpu);
+    let clock = Clock::start();
+    for t in tickets.iter().take(single) {
+        analyzer.extract(t)?;
+    }
+    let (wall, cpu) = clock.stop();
+    let n = single.min(tickets.len()) as f64;
+    Ok((batched, (n / wall, n / cpu)))
 }
 
 /// What candle's CPU matrix product reaches here on the encoder's feed-forward shape, per

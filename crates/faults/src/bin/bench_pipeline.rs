@@ -19,6 +19,10 @@ struct Args {
     /// Tickets through the embedding analyzer (0 skips it; needs `make model`).
     #[arg(long, default_value_t = 2_000)]
     embedding_tickets: usize,
+    /// Tickets through the embedding analyzer on the distilled static table
+    /// (`EMBEDDING_KIND=static`; 0 skips it; needs `make model`).
+    #[arg(long, default_value_t = 10_000)]
+    static_tickets: usize,
     /// Give up after this many seconds per run.
     #[arg(long, default_value_t = 3_600)]
     limit_secs: u64,
@@ -144,14 +148,31 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?,
     ];
+    let model = embed::model_dir_from_env();
+    let dir = ("EMBEDDING_MODEL_DIR", model.display().to_string());
+    if args.static_tickets > 0 {
+        anyhow::ensure!(
+            model.join(embed::distilled::FILE).is_file(),
+            "the static table is missing in {} (make model)",
+            model.display()
+        );
+        runs.push(
+            run(
+                "embedding analyzer on the static table, default concurrency",
+                args.static_tickets,
+                &[dir.clone(), ("EMBEDDING_KIND", "static".into())],
+                limit,
+            )
+            .await?,
+        );
+    }
     if args.embedding_tickets > 0 {
-        let model = embed::model_dir_from_env();
         anyhow::ensure!(
             embed::model_present(&model),
             "the embedding model is missing in {} (make model)",
             model.display()
         );
-        let dir = [("EMBEDDING_MODEL_DIR", model.display().to_string())];
+        let dir = [dir];
         runs.push(
             run(
                 "embedding analyzer, default concurrency",
