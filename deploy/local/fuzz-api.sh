@@ -21,7 +21,7 @@ if ! command -v st >/dev/null || [ "$(st --version 2>/dev/null | grep -o '[0-9.]
   echo "==> Installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-cargo build --quiet -p api
+cargo build --quiet --bins  # the whole workspace: `-p api` alone would rebuild candle with other features
 
 cleanup() {
   [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null

@@ -65,7 +65,7 @@ if [ -n "${E2E_BIN_DIR:-}" ]; then
   BIN=$E2E_BIN_DIR # binaries built beforehand (e.g. by CI); nothing is built here
 else
   log "Building api, ingest, analyzer and clusterer"
-  (cd "$ROOT" && cargo build --quiet -p api -p ingest -p analyzer -p clusterer --bins)
+  (cd "$ROOT" && cargo build --quiet --bins)
   # Copied at once: the target directory may be shared with other checkouts, whose next build
   # would replace these files under the running test.
   mkdir -p "$WORK/bin"

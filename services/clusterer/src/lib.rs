@@ -121,6 +121,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(CommonCommand::Serve) {
         CommonCommand::Migrate { reset } => runtime::migrate(&settings.common, reset).await,
         CommonCommand::Serve => {
+            // A misspelt EMBEDDING_KIND stops the service instead of quietly falling back.
+            embed::Kind::from_env()?;
             let infra = runtime::bootstrap(&settings.common, settings.concurrency + 2).await?;
             serve(settings, infra, runtime::shutdown_signal()).await
         }
