@@ -57,6 +57,24 @@ impl Kind {
         Self::parse(&std::env::var(KIND_ENV).unwrap_or_default())
     }
 
+    /// The name stored with the vectors of this kind (see [`Embedder::model_name`]).
+    pub fn model_name(self) -> &'static str {
+        match self {
+            Kind::Encoder => MODEL_NAME,
+            Kind::Static => STATIC_MODEL_NAME,
+        }
+    }
+
+    /// Whether the files this kind loads are in `dir` (without loading them).
+    pub fn present_in(self, dir: &Path) -> bool {
+        match self {
+            Kind::Encoder => model_present(dir),
+            Kind::Static => {
+                dir.join(distilled::FILE).is_file() && dir.join("tokenizer.json").is_file()
+            }
+        }
+    }
+
     /// `encoder` (or nothing) or `static`.
     pub fn parse(value: &str) -> Result<Self, EmbedError> {
         match value.trim() {
@@ -178,8 +196,8 @@ impl Embedder {
     /// The name stored with the vectors this embedder makes.
     pub fn model_name(&self) -> &'static str {
         match self.backend {
-            Backend::Encoder { .. } => MODEL_NAME,
-            Backend::Static(_) => STATIC_MODEL_NAME,
+            Backend::Encoder { .. } => Kind::Encoder.model_name(),
+            Backend::Static(_) => Kind::Static.model_name(),
         }
     }
 

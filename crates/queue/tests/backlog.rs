@@ -39,9 +39,7 @@ async fn ten_thousand_jobs_enqueued_before_the_first_poll_all_run() {
     let prefix = format!("test-backlog-{}", uuid::Uuid::new_v4().simple());
     let conn = queue::connect(&url).await.expect("redis on 127.0.0.1:6379");
     let queues = Queues::new(conn.clone(), &prefix);
-    let ids: Vec<TicketId> = (0..JOBS)
-        .map(|_| TicketId(uuid::Uuid::new_v4()))
-        .collect();
+    let ids: Vec<TicketId> = (0..JOBS).map(|_| TicketId(uuid::Uuid::new_v4())).collect();
     for chunk in ids.chunks(1_000) {
         queues.enqueue_analyze_many(chunk).await.expect("push");
     }

@@ -211,7 +211,7 @@ async fn main() {
     for id in &new_tickets {
         let t0 = Instant::now();
         let pending = clusterer::job::pending(&mut conn, *id).await.unwrap();
-        let vectors = clusterer::job::vectors_for(&mut conn, &pending, None, embed::MODEL_NAME)
+        let vectors = clusterer::job::vectors_for(&mut conn, &pending, || None, embed::MODEL_NAME)
             .await
             .unwrap();
         steps[0] += t0.elapsed().as_secs_f64();

@@ -17,31 +17,29 @@ pub struct ClustererState {
     pub pool: db::Pool,
     pub method: Method,
     pub thresholds: Thresholds,
-    /// Embeds issues stored without an embedding; `None` when the model is not present.
-    pub embedder: Option<Arc<embed::Embedder>>,
+    /// The model whose vectors are compared (`EMBEDDING_KIND`: the encoder's unless `static`).
+    pub model: &'static str,
+    /// Embeds issues stored without an embedding; `None` when the model is not present. Called
+    /// only when such an issue comes: the analyzer stores a vector with every issue, so a
+    /// clusterer normally never loads the model and stays small (16 MB instead of 184 MB).
+    pub embedder: fn() -> Option<Arc<embed::Embedder>>,
     pub namer: Namer,
 }
 
 impl ClustererState {
     /// The keyword baseline or the semantic clusterer with the default thresholds, offline
-    /// naming and the process's embedder when the model is present.
+    /// naming and the process's embedder (loaded on first need) when the model is present.
     pub fn new(pool: db::Pool, method: Method) -> Self {
         ClustererState {
             pool,
             method,
             thresholds: Thresholds::default(),
-            embedder: embed::shared().ok(),
+            model: embed::Kind::from_env()
+                .unwrap_or(embed::Kind::Encoder)
+                .model_name(),
+            embedder: || embed::shared().ok(),
             namer: Namer::Offline,
         }
-    }
-
-    /// The model whose vectors this clusterer compares: its embedder's (the encoder unless
-    /// `EMBEDDING_KIND=static`), or the encoder's name when no model is loaded (stored vectors
-    /// are then the only ones it has).
-    pub fn model(&self) -> &'static str {
-        self.embedder
-            .as_deref()
-            .map_or(embed::MODEL_NAME, embed::Embedder::model_name)
     }
 }
 
@@ -51,12 +49,12 @@ pub fn embedding_text(issue: &IssueRow) -> String {
 }
 
 /// The embeddings of `issues` by `model`: stored ones, and for issues stored without one (an
-/// analyzer that ran without the model, or with the other kind of embedder) computed now and
-/// stored.
+/// analyzer that ran without the model, or with the other kind of embedder) computed now by
+/// `embedder()` (called only then) and stored.
 pub async fn vectors_for(
     conn: &mut diesel_async::AsyncPgConnection,
     issues: &[IssueRow],
-    embedder: Option<&embed::Embedder>,
+    embedder: impl FnOnce() -> Option<Arc<embed::Embedder>>,
     model: &str,
 ) -> anyhow::Result<HashMap<IssueId, Vec<f32>>> {
     let ids: Vec<IssueId> = issues.iter().map(IssueRow::issue_id).collect();
@@ -70,7 +68,8 @@ pub async fn vectors_for(
         .iter()
         .filter(|i| !found.contains_key(&i.issue_id()))
         .collect();
-    if let (Some(embedder), false) = (embedder, missing.is_empty()) {
+    let embedder = if missing.is_empty() { None } else { embedder() };
+    if let Some(embedder) = embedder {
         let texts: Vec<String> = missing.iter().map(|i| embedding_text(i)).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let vectors = analysis::cpu_bound(|| embedder.embed(&refs))?;
@@ -114,21 +113,13 @@ pub async fn handle(
         return Ok(());
     }
     let vectors = match state.method {
-        Method::Embeddings => {
-            vectors_for(
-                &mut conn,
-                &pending,
-                state.embedder.as_deref(),
-                state.model(),
-            )
-            .await?
-        }
+        Method::Embeddings => vectors_for(&mut conn, &pending, state.embedder, state.model).await?,
         Method::Keywords => HashMap::new(),
     };
     let placement = Placement {
         method: state.method,
         join: state.thresholds.join,
-        model: state.model(),
+        model: state.model,
         vectors: &vectors,
     };
     let touched =
@@ -206,7 +197,7 @@ pub async fn consolidation(state: Arc<ClustererState>, every: Duration) {
             &state.pool,
             state.thresholds,
             &state.namer,
-            state.model(),
+            state.model,
             Utc::now(),
         )
         .await

@@ -142,7 +142,8 @@ pub async fn serve(
     let mut state = ClustererState::new(infra.pool.clone(), settings.method);
     state.thresholds = settings.thresholds;
     state.namer = namer;
-    if settings.method == Method::Embeddings && state.embedder.is_none() {
+    let kind = embed::Kind::from_env()?;
+    if settings.method == Method::Embeddings && !kind.present_in(&embed::model_dir_from_env()) {
         tracing::warn!(
             "embedding model not found (run `make model` or set EMBEDDING_MODEL_DIR): issues \
              stored without an embedding are placed by the keyword matcher"

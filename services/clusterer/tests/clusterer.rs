@@ -153,12 +153,11 @@ async fn replicas_open_one_cluster(method: Method) {
         tasks.push(tokio::spawn(async move {
             let mut conn = pool.get().await.unwrap();
             let issues = issue::for_ticket(&mut conn, id).await.unwrap();
-            let embedder = embed::shared().ok();
             let vectors = match method {
                 Method::Embeddings => clusterer::job::vectors_for(
                     &mut conn,
                     &issues,
-                    embedder.as_deref(),
+                    || embed::shared().ok(),
                     embed::MODEL_NAME,
                 )
                 .await

@@ -87,7 +87,7 @@ async fn ticket_with(
 async fn place(env: &TestEnv, id: TicketId, join: f32) -> Vec<ClusterId> {
     let mut conn = env.infra.pool.get().await.unwrap();
     let issues = clusterer::job::pending(&mut conn, id).await.unwrap();
-    let vectors = clusterer::job::vectors_for(&mut conn, &issues, None, embed::MODEL_NAME)
+    let vectors = clusterer::job::vectors_for(&mut conn, &issues, || None, embed::MODEL_NAME)
         .await
         .unwrap();
     let placement = Placement {
