@@ -356,7 +356,7 @@ fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
     let mut s = raw.trim().trim_start_matches(['-', '*', '>', ' ']).trim();
     while let Some(label) = LINE_LABELS
         .iter()
-        .find(|l| s.len() > l.len() && s[..l.len()].eq_ignore_ascii_case(l))
+        .find(|l| s.len() > l.len() && s.get(..l.len()).is_some_and(|p| p.eq_ignore_ascii_case(l)))
     {
         s = s[label.len()..].trim_start();
     }
@@ -451,6 +451,36 @@ pub(crate) fn severity(own: &str, whole: &str) -> Severity {
 pub(crate) mod tests {
     use super::*;
     use domain::SourceKind;
+
+    /// Found by `make fuzz-api`: a sentence starting with a character of more than one byte
+    /// was sliced inside it while looking for "Re:"-style labels, and the panic dropped the
+    /// API connection. Every short text of multi-byte characters must analyze cleanly.
+    #[test]
+    fn multi_byte_characters_anywhere_do_not_break_sentence_splitting() {
+        let analyzer = KeywordAnalyzer::new(Taxonomy::default());
+        for text in [
+            "𐀀",
+            "é",
+            "éé:",
+            "日本語",
+            "🙂x",
+            "ré: 🙂 hello",
+            "fw:é",
+            "\u{200f}re: x",
+            "ß. 𐀀! ü?",
+        ] {
+            let found = sentences(text);
+            assert!(
+                found.iter().all(|s| text.contains(s.original.as_str())),
+                "{text}"
+            );
+            let outcome = analyzer.extract(&ticket(text, text));
+            assert!(
+                outcome.issues.len() <= domain::issue::MAX_ISSUES_PER_TICKET,
+                "{text}"
+            );
+        }
+    }
 
     /// A ticket with the customer's words, plus an agent reply that mentions other
     /// subcategories (which an analyzer must not turn into issues). Shared by the analyzers'

@@ -1676,6 +1676,14 @@ export interface operations {
                     "application/json": components["schemas"]["DeadLetterReplay"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -130,6 +130,7 @@ pub async fn detail(
     params(("id" = i64, Path, description = "Dead letter id")),
     responses(
         (status = 200, body = dto::DeadLetterReplay),
+        (status = 400, body = dto::ErrorBody),
         (status = 401, body = dto::ErrorBody),
         (status = 403, body = dto::ErrorBody),
         (status = 404, body = dto::ErrorBody),
