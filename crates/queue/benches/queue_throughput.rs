@@ -57,14 +57,14 @@ async fn push_bulk(queues: &Queues, n: usize) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// Jobs/s draining `n` queued jobs with `concurrency` no-op handlers.
-async fn drain(redis_url: &str, prefix: &str, n: usize, concurrency: usize) -> f64 {
+/// Jobs/s draining `n` queued jobs with `workers` workers (replicas) of `concurrency` no-op
+/// handlers each.
+async fn drain(redis_url: &str, prefix: &str, n: usize, workers: usize, concurrency: usize) -> f64 {
     let counter = Arc::new(Counter {
         done: AtomicUsize::new(0),
         target: n,
         finished: Notify::new(),
     });
-    let redis = queue::connect(redis_url).await.expect("redis");
     let settings = WorkerSettings {
         service: "bench",
         prefix: prefix.to_string(),
@@ -72,21 +72,30 @@ async fn drain(redis_url: &str, prefix: &str, n: usize, concurrency: usize) -> f
         concurrency,
         poll_interval: Duration::from_millis(50),
     };
-    let stop = Arc::new(Notify::new());
-    let stopped = stop.clone();
+    let (stop, _) = tokio::sync::watch::channel(false);
     let started = Instant::now();
-    let worker = tokio::spawn(queue::run_worker::<AnalyzeTicket, _, _, _>(
-        redis,
-        settings,
-        counter.clone(),
-        no_op,
-        async move { stopped.notified().await },
-    ));
+    let mut running = Vec::new();
+    for _ in 0..workers {
+        let mut stopped = stop.subscribe();
+        // Each worker (a replica) on a connection of its own.
+        let redis = queue::connect(redis_url).await.expect("redis");
+        running.push(tokio::spawn(queue::run_worker::<AnalyzeTicket, _, _, _>(
+            redis,
+            settings.clone(),
+            counter.clone(),
+            no_op,
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        )));
+    }
     let finished =
         tokio::time::timeout(Duration::from_secs(600), counter.finished.notified()).await;
     let rate = counter.done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
-    stop.notify_one();
-    worker.await.expect("worker task").expect("worker");
+    let _ = stop.send(true);
+    for worker in running {
+        worker.await.expect("worker task").expect("worker");
+    }
     if finished.is_err() {
         eprintln!("drain timed out after 600 s");
     }
@@ -108,13 +117,16 @@ async fn main() {
 
     let mut rows = Vec::new();
     let bulk = push_bulk(&queues, jobs).await;
-    for concurrency in [1, 4, 16] {
-        if concurrency > 1 {
+    for (i, (workers, concurrency)) in [(1, 1), (1, 4), (1, 16), (2, 16), (4, 16)]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
             push_bulk(&queues, jobs).await;
         }
-        let rate = drain(&redis_url, &prefix, jobs, concurrency).await;
-        assert!(rate > 0.0, "no job drained at concurrency {concurrency}");
-        rows.push((concurrency, rate));
+        let rate = drain(&redis_url, &prefix, jobs, workers, concurrency).await;
+        assert!(rate > 0.0, "no job drained with {workers}×{concurrency}");
+        rows.push((workers, concurrency, rate));
     }
     let _ = queue::delete_prefix(conn, &prefix).await;
 
@@ -125,10 +137,10 @@ async fn main() {
         "| enqueue in bulk, {BULK} per round trip | {bulk:.0} | {:.1}× |",
         bulk / single
     );
-    let base = rows[0].1;
-    for (concurrency, rate) in rows {
+    let base = rows[0].2;
+    for (workers, concurrency, rate) in rows {
         println!(
-            "| drain, worker concurrency {concurrency} | {rate:.0} | {:.1}× |",
+            "| drain, {workers} worker(s) × concurrency {concurrency} | {rate:.0} | {:.1}× |",
             rate / base
         );
     }

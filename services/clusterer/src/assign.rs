@@ -96,7 +96,7 @@ pub async fn assign_issues(
         let mut in_group = conn
             .transaction(async |conn| {
                 centroid::lock_subcategory(conn, category, subcategory).await?;
-                let mut open: Vec<Open> = centroid::active_states(conn, category, subcategory)
+                let mut open: Vec<Open> = centroid::placement_states(conn, category, subcategory)
                     .await?
                     .into_iter()
                     .map(|s| {

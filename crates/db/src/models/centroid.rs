@@ -84,6 +84,41 @@ pub async fn active_states(
         .await
 }
 
+/// What placing a new issue needs of an active cluster: less than [`ClusterState`] (no
+/// curation probe per cluster, no naming fields), because placement runs once per clusterer job.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct PlacementState {
+    pub id: Uuid,
+    pub cluster_name: String,
+    pub issue_count: i32,
+    pub centroid_sum: Option<Vec<f32>>,
+    pub centroid_count: i32,
+    pub centroid_model: Option<String>,
+}
+
+/// The active clusters of one subcategory for placement, in [`active_states`]' order.
+pub async fn placement_states(
+    conn: &mut AsyncPgConnection,
+    category: &str,
+    subcategory: &str,
+) -> QueryResult<Vec<PlacementState>> {
+    issue_clusters::table
+        .filter(issue_clusters::category.eq(category))
+        .filter(issue_clusters::subcategory.eq(subcategory))
+        .filter(issue_clusters::is_active.eq(true))
+        .order((issue_clusters::created_at.asc(), issue_clusters::id.asc()))
+        .select((
+            issue_clusters::id,
+            issue_clusters::cluster_name,
+            issue_clusters::issue_count,
+            issue_clusters::centroid_sum,
+            issue_clusters::centroid_count,
+            issue_clusters::centroid_model,
+        ))
+        .load(conn)
+        .await
+}
+
 /// The (category, subcategory) pairs that have active clusters.
 pub async fn active_subcategories(
     conn: &mut AsyncPgConnection,
