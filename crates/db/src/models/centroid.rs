@@ -56,17 +56,27 @@ pub async fn lock_subcategory(
 }
 
 /// The active clusters of one subcategory, oldest first (on equal size the older cluster
-/// survives a merge).
-pub async fn active_states(
-    conn: &mut AsyncPgConnection,
-    category: &str,
-    subcategory: &str,
-) -> QueryResult<Vec<ClusterState>> {
+/// survives a merge): the rows [`active_states`] and [`placement_states`] read.
+fn active_in<'a>(
+    category: &'a str,
+    subcategory: &'a str,
+) -> issue_clusters::BoxedQuery<'a, diesel::pg::Pg> {
     issue_clusters::table
         .filter(issue_clusters::category.eq(category))
         .filter(issue_clusters::subcategory.eq(subcategory))
         .filter(issue_clusters::is_active.eq(true))
         .order((issue_clusters::created_at.asc(), issue_clusters::id.asc()))
+        .into_boxed()
+}
+
+/// The active clusters of one subcategory, in [`active_in`]'s order, with all the clusterer
+/// knows of them.
+pub async fn active_states(
+    conn: &mut AsyncPgConnection,
+    category: &str,
+    subcategory: &str,
+) -> QueryResult<Vec<ClusterState>> {
+    active_in(category, subcategory)
         .select((
             issue_clusters::id,
             issue_clusters::cluster_name,
@@ -102,11 +112,7 @@ pub async fn placement_states(
     category: &str,
     subcategory: &str,
 ) -> QueryResult<Vec<PlacementState>> {
-    issue_clusters::table
-        .filter(issue_clusters::category.eq(category))
-        .filter(issue_clusters::subcategory.eq(subcategory))
-        .filter(issue_clusters::is_active.eq(true))
-        .order((issue_clusters::created_at.asc(), issue_clusters::id.asc()))
+    active_in(category, subcategory)
         .select((
             issue_clusters::id,
             issue_clusters::cluster_name,
