@@ -29,20 +29,17 @@ fn index_labels(names: impl IntoIterator<Item = String>) -> (Vec<usize>, usize) 
 /// A Banking77 split (`train` or `test`).
 pub fn banking77(embedder: &Embedder, split: &'static str) -> anyhow::Result<Labelled> {
     let rows = read_csv(&data_path(&format!("banking77/{split}.csv")))?;
-    let texts: Vec<String> = rows.iter().map(|r| r["text"].clone()).collect();
-    let (labels, _) = index_labels(rows.iter().map(|r| r["category"].clone()));
     let name = if split == "train" {
         "banking77-train"
     } else {
         "banking77-test"
     };
-    let vectors = embed_cached(embedder, name, &texts)?;
-    Ok(Labelled {
+    embedded(
+        embedder,
         name,
-        texts,
-        vectors,
-        labels,
-    })
+        rows.iter()
+            .map(|r| (r["text"].clone(), r["category"].clone())),
+    )
 }
 
 /// A CLINC150 in-scope split (`val` or `test`; out-of-scope queries are left out).
@@ -53,13 +50,22 @@ pub fn clinc150(embedder: &Embedder, split: &'static str) -> anyhow::Result<Labe
             .with_context(|| format!("reading {} (is ../shared/data there?)", path.display()))?,
     )?;
     let rows = all.get(split).context("no such CLINC150 split")?;
-    let texts: Vec<String> = rows.iter().map(|(t, _)| t.clone()).collect();
-    let (labels, _) = index_labels(rows.iter().map(|(_, l)| l.clone()));
     let name = if split == "val" {
         "clinc150-val"
     } else {
         "clinc150-test"
     };
+    embedded(embedder, name, rows.iter().cloned())
+}
+
+/// (text, label) rows as a [`Labelled`] set, embedded (through the eval cache) under `name`.
+fn embedded(
+    embedder: &Embedder,
+    name: &'static str,
+    rows: impl Iterator<Item = (String, String)>,
+) -> anyhow::Result<Labelled> {
+    let (texts, names): (Vec<String>, Vec<String>) = rows.unzip();
+    let (labels, _) = index_labels(names);
     let vectors = embed_cached(embedder, name, &texts)?;
     Ok(Labelled {
         name,
