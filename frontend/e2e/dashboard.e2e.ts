@@ -167,6 +167,27 @@ describe("a cluster's page", () => {
     expect(await page.locator(`[data-issue-id="${issue.id}"]`).count()).toBe(0);
   });
 
+  it("closes a cluster after confirmation and reopens it", async () => {
+    const clusters = await apiGet<Page_<Cluster>>("/api/clusters?is_active=true&sort=issue_count:asc&per_page=1");
+    const cluster = clusters.items[0];
+    const active = async () => (await apiGet<ClusterDetail>(`/api/clusters/${cluster.id}`)).cluster.is_active;
+    page.on("dialog", (dialog) => void dialog.accept());
+    await visit(page, `${base()}/clusters/${cluster.id}`);
+
+    await page.getByRole("button", { name: "Close cluster" }).click();
+    await expect.poll(active, { timeout: 30_000 }).toBe(false);
+    await answerIfShown(page.getByTestId("active-result").locator("[data-ok]"), "Closed");
+    // The page streams its parts: wait for them rather than counting at once.
+    await visit(page, `${base()}/clusters/${cluster.id}`);
+    await page.getByText("closed", { exact: true }).waitFor({ timeout: 10_000 });
+
+    await page.getByRole("button", { name: "Reopen cluster" }).click();
+    await expect.poll(active, { timeout: 30_000 }).toBe(true);
+    await visit(page, `${base()}/clusters/${cluster.id}`);
+    await page.getByRole("button", { name: "Close cluster" }).waitFor({ timeout: 10_000 });
+    expect(await page.getByText("closed", { exact: true }).count()).toBe(0);
+  });
+
   it("lists its tickets with links to Zendesk", async () => {
     const clusters = await apiGet<Page_<Cluster>>("/api/clusters?is_active=true&per_page=1");
     const detail = await apiGet<ClusterDetail>(`/api/clusters/${clusters.items[0].id}`);

@@ -89,6 +89,7 @@ diesel::table! {
         name_terms -> Array<Text>,
         named_from -> Int4,
         named_at -> Nullable<Timestamptz>,
+        centroid_rev -> Int8,
     }
 }
 

@@ -773,6 +773,50 @@ async fn merging_moves_the_issues_and_retires_the_source() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_closed_cluster_keeps_its_issues_and_can_be_reopened_unless_merged_away() {
+    let app = spawn_app().await;
+    let (pto, pay) = seed(&app).await;
+    let (status, body) = app
+        .patch(&format!("/api/clusters/{pto}"), json!({"is_active": false}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["is_active"], false);
+    assert_eq!(body["issue_count"], 2, "closing keeps the issues: {body}");
+    let (_, listed) = app.get("/api/clusters?is_active=true").await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["id"], pay.to_string());
+
+    let (status, body) = app
+        .patch(&format!("/api/clusters/{pto}"), json!({"is_active": true}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["is_active"], true);
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let events = cluster::events(&mut conn, domain::ClusterId(pto))
+        .await
+        .unwrap();
+    let recorded: Vec<&Value> = events.iter().map(|e| &e.detail["is_active"]).collect();
+    assert_eq!(recorded, [&json!(false), &json!(true)]);
+
+    let (status, _) = app
+        .post(&format!("/api/clusters/{pay}/merge"), json!({"into": pto}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .patch(&format!("/api/clusters/{pay}"), json!({"is_active": true}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("merged into"),
+        "{body}"
+    );
+    let (status, body) = app
+        .patch(&format!("/api/clusters/{pto}"), json!({"is_active": "no"}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_ticket_is_found_by_its_source_id_with_its_issues() {
     let app = spawn_app().await;
     seed(&app).await;

@@ -206,6 +206,8 @@ async fn main() {
         .unwrap();
         new_tickets.push(id);
     }
+    // One clusterer process: its centroid cache lives across the jobs.
+    let cache = clusterer::assign::CentroidCache::default();
     let started = Instant::now();
     let mut steps = [0.0f64; 4];
     for id in &new_tickets {
@@ -221,6 +223,7 @@ async fn main() {
             join: thresholds.join,
             model: embed::MODEL_NAME,
             vectors: &vectors,
+            cache: &cache,
         };
         let touched = clusterer::assign::assign_issues(&mut conn, &pending, Utc::now(), placement)
             .await

@@ -4,7 +4,8 @@
 //! - `embeddings` (default): the issue joins the active cluster of its subcategory whose mean
 //!   direction is most similar to the issue's embedding, when the cosine clears the join
 //!   threshold; otherwise it opens a cluster named after it. Centroids are sums kept by the
-//!   database, so no member is ever reloaded.
+//!   database, so no member is ever reloaded, and the process keeps them between jobs
+//!   ([`CentroidCache`]): a job reads only the centroids that changed since.
 //! - `keywords`: the seed's keyword-overlap matcher, kept only so it can be measured side by
 //!   side: the active cluster whose name shares most of the summary's words, above the seed's
 //!   threshold. Issues without an embedding (no model anywhere) are placed this way too.
@@ -15,6 +16,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use domain::clustering::keyword_match;
 use domain::{ClusterId, IssueId};
 use std::collections::HashMap;
+use std::sync::Mutex;
+use uuid::Uuid;
 
 /// Longest cluster name made from an issue summary (seed: ≤ 100 characters).
 pub(crate) const NAME_CHARS: usize = clustering::naming::NAME_CHARS;
@@ -50,6 +53,79 @@ pub struct Placement<'a> {
     pub model: &'a str,
     /// The issues' embeddings (those that have one).
     pub vectors: &'a HashMap<IssueId, Vec<f32>>,
+    /// Centroids read by earlier jobs.
+    pub cache: &'a CentroidCache,
+}
+
+/// The most clusters whose centroids are kept in memory (≈ 3 KB each with 384 dimensions).
+const CACHE_CLUSTERS: usize = 10_000;
+
+/// Revision of a cached centroid that is known to be out of date (a job added to it, or it
+/// belongs to another model): real revisions are positive.
+const STALE: i64 = -1;
+
+/// The centroids of active clusters as read by earlier jobs, per subcategory, each with the
+/// revision it was read at. A job reads the subcategory's cluster ids and revisions (small
+/// rows) and fetches only the centroids whose revision changed — by this process, another
+/// replica, a person's move or merge, a re-analysis — instead of every centroid (at 1,500
+/// clusters of 384 floats that read was ~106 ms per job). A job takes its subcategory's
+/// entries out while it works and puts them back after it commits, so a failed job leaves
+/// nothing behind and two jobs never share entries.
+#[derive(Debug, Default)]
+pub struct CentroidCache {
+    subcategories: Mutex<HashMap<(String, String), HashMap<Uuid, Cached>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    rev: i64,
+    centroid: Option<Centroid>,
+    direction: Vec<f32>,
+}
+
+impl Cached {
+    /// Nothing to compare with yet, and read again by the next job.
+    fn stale() -> Self {
+        Cached {
+            rev: STALE,
+            centroid: None,
+            direction: Vec::new(),
+        }
+    }
+}
+
+impl CentroidCache {
+    fn take(&self, category: &str, subcategory: &str) -> HashMap<Uuid, Cached> {
+        let key = (category.to_string(), subcategory.to_string());
+        self.lock().remove(&key).unwrap_or_default()
+    }
+
+    fn put(&self, category: &str, subcategory: &str, entries: HashMap<Uuid, Cached>) {
+        let mut all = self.lock();
+        let held: usize = all.values().map(HashMap::len).sum();
+        if held + entries.len() > CACHE_CLUSTERS {
+            all.clear();
+        }
+        if entries.len() <= CACHE_CLUSTERS {
+            all.insert((category.to_string(), subcategory.to_string()), entries);
+        }
+    }
+
+    /// How many clusters' centroids are held.
+    pub fn len(&self) -> usize {
+        self.lock().values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), HashMap<Uuid, Cached>>> {
+        // The map is consistent after every statement, so a panic elsewhere cannot corrupt it.
+        self.subcategories
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// An active cluster during placement: its id, name and (when it has members with vectors of
@@ -58,16 +134,73 @@ struct Open {
     id: ClusterId,
     name: String,
     issue_count: i32,
-    centroid: Option<Centroid>,
-    direction: Vec<f32>,
+    cached: Cached,
 }
 
 impl Open {
     fn add(&mut self, v: &[f32]) {
-        let c = self.centroid.get_or_insert_with(Centroid::default);
+        let c = self.cached.centroid.get_or_insert_with(Centroid::default);
         c.add(v);
-        self.direction = c.direction();
+        self.cached.direction = c.direction();
+        self.cached.rev = STALE;
     }
+}
+
+/// The subcategory's active clusters with their centroids: cached ones whose revision is
+/// current, the others read now.
+async fn open_clusters(
+    conn: &mut AsyncPgConnection,
+    category: &str,
+    subcategory: &str,
+    placement: &Placement<'_>,
+) -> diesel::QueryResult<Vec<Open>> {
+    let heads = centroid::placement_heads(conn, category, subcategory).await?;
+    let mut cached = placement.cache.take(category, subcategory);
+    let changed: Vec<Uuid> = heads
+        .iter()
+        .filter(|h| cached.get(&h.id).is_none_or(|c| c.rev != h.centroid_rev))
+        .map(|h| h.id)
+        .collect();
+    if !changed.is_empty() {
+        for row in centroid::centroids(conn, &changed).await? {
+            let ours = row.centroid_model.as_deref() == Some(placement.model);
+            let centroid = ours
+                .then(|| {
+                    Centroid::from_parts(
+                        row.centroid_sum.unwrap_or_default(),
+                        row.centroid_count.max(0) as u32,
+                    )
+                })
+                .flatten();
+            let direction = centroid
+                .as_ref()
+                .map(Centroid::direction)
+                .unwrap_or_default();
+            let rev = if ours || row.centroid_model.is_none() {
+                row.centroid_rev
+            } else {
+                STALE
+            };
+            cached.insert(
+                row.id,
+                Cached {
+                    rev,
+                    centroid,
+                    direction,
+                },
+            );
+        }
+    }
+    Ok(heads
+        .into_iter()
+        .map(|h| Open {
+            id: ClusterId(h.id),
+            name: h.cluster_name,
+            issue_count: h.issue_count,
+            // A cluster deleted between the two reads: nothing to compare with.
+            cached: cached.remove(&h.id).unwrap_or_else(Cached::stale),
+        })
+        .collect())
 }
 
 /// Assigns the given unclustered issues of one ticket; returns the clusters touched.
@@ -93,31 +226,10 @@ pub async fn assign_issues(
             .iter()
             .filter(|i| i.category == category && i.subcategory == subcategory)
             .collect();
-        let mut in_group = conn
+        let (mut in_group, open) = conn
             .transaction(async |conn| {
                 centroid::lock_subcategory(conn, category, subcategory).await?;
-                let mut open: Vec<Open> = centroid::placement_states(conn, category, subcategory)
-                    .await?
-                    .into_iter()
-                    .map(|s| {
-                        let centroid = (s.centroid_model.as_deref() == Some(placement.model))
-                            .then(|| {
-                                Centroid::from_parts(
-                                    s.centroid_sum.unwrap_or_default(),
-                                    s.centroid_count.max(0) as u32,
-                                )
-                            })
-                            .flatten();
-                        let direction = centroid.as_ref().map(Centroid::direction);
-                        Open {
-                            id: ClusterId(s.id),
-                            name: s.cluster_name,
-                            issue_count: s.issue_count,
-                            centroid,
-                            direction: direction.unwrap_or_default(),
-                        }
-                    })
-                    .collect();
+                let mut open = open_clusters(conn, category, subcategory, &placement).await?;
                 // The keyword matcher ranks ties by order: largest first, as the seed did.
                 if placement.method == Method::Keywords {
                     open.sort_by_key(|o| std::cmp::Reverse(o.issue_count));
@@ -139,8 +251,7 @@ pub async fn assign_issues(
                                 id: created.cluster_id(),
                                 name: created.cluster_name,
                                 issue_count: 0,
-                                centroid: None,
-                                direction: Vec::new(),
+                                cached: Cached::stale(),
                             });
                             open.len() - 1
                         }
@@ -153,9 +264,14 @@ pub async fn assign_issues(
                         touched.push(target);
                     }
                 }
-                Ok::<_, diesel::result::Error>(touched)
+                Ok::<_, diesel::result::Error>((touched, open))
             })
             .await?;
+        placement.cache.put(
+            category,
+            subcategory,
+            open.into_iter().map(|o| (o.id.0, o.cached)).collect(),
+        );
         touched.append(&mut in_group);
     }
     touched.sort();
@@ -167,10 +283,11 @@ pub async fn assign_issues(
 fn nearest(open: &[Open], v: &[f32], join: f32) -> Option<usize> {
     let mut best: Option<(usize, f32)> = None;
     for (i, o) in open.iter().enumerate() {
-        if o.direction.len() != v.len() {
+        let direction = &o.cached.direction;
+        if direction.len() != v.len() {
             continue;
         }
-        let s = clustering::dot(&o.direction, v);
+        let s = clustering::dot(direction, v);
         if best.is_none_or(|(_, b)| s > b) {
             best = Some((i, s));
         }

@@ -24,6 +24,8 @@ pub struct ClustererState {
     /// clusterer normally never loads the model and stays small (16 MB instead of 184 MB).
     pub embedder: fn() -> Option<Arc<embed::Embedder>>,
     pub namer: Namer,
+    /// Centroids read by earlier jobs (see [`crate::assign::CentroidCache`]).
+    pub cache: crate::assign::CentroidCache,
 }
 
 impl ClustererState {
@@ -39,6 +41,7 @@ impl ClustererState {
                 .model_name(),
             embedder: || embed::shared().ok(),
             namer: Namer::Offline,
+            cache: Default::default(),
         }
     }
 }
@@ -121,6 +124,7 @@ pub async fn handle(
         join: state.thresholds.join,
         model: state.model,
         vectors: &vectors,
+        cache: &state.cache,
     };
     let touched =
         crate::assign::assign_issues(&mut conn, &pending, ticket.ticket_created_at, placement)

@@ -169,6 +169,7 @@ async fn replicas_open_one_cluster(method: Method) {
                 join: 0.7,
                 model: embed::MODEL_NAME,
                 vectors: &vectors,
+                cache: &Default::default(),
             };
             clusterer::assign::assign_issues(&mut conn, &issues, Utc::now(), placement)
                 .await

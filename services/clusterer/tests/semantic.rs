@@ -5,7 +5,7 @@
 //! with the real model on issues stored without an embedding.
 
 use chrono::{Duration as Days, Utc};
-use clusterer::assign::{Method, Placement};
+use clusterer::assign::{CentroidCache, Method, Placement};
 use clusterer::consolidate::{self, Report};
 use clusterer::naming::Namer;
 use clustering::Thresholds;
@@ -13,6 +13,8 @@ use db::models::issue::{Corrected, Correction};
 use db::models::{centroid, cluster, issue, ticket, Page};
 use diesel_async::RunQueryDsl;
 use domain::{ClusterId, IssueType, Severity, TicketId, ValidatedIssue};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use testkit::fake_anthropic::{Answer, FakeAnthropic};
 use testkit::{eventually, Running, TestEnv};
@@ -83,6 +85,20 @@ async fn ticket_with(
     id
 }
 
+/// One clusterer process's centroid cache per test database: every placement of a test goes
+/// through it, as the jobs of one clusterer do, so the tests also check that cached centroids
+/// follow changes made elsewhere (moves, merges, deleted tickets, consolidation).
+fn cache_of(env: &TestEnv) -> Arc<CentroidCache> {
+    static CACHES: LazyLock<Mutex<HashMap<String, Arc<CentroidCache>>>> =
+        LazyLock::new(Default::default);
+    CACHES
+        .lock()
+        .unwrap()
+        .entry(env.db.name.clone())
+        .or_default()
+        .clone()
+}
+
 /// Places the ticket's unclustered issues as the `cluster` job does (stored vectors only).
 async fn place(env: &TestEnv, id: TicketId, join: f32) -> Vec<ClusterId> {
     let mut conn = env.infra.pool.get().await.unwrap();
@@ -90,11 +106,13 @@ async fn place(env: &TestEnv, id: TicketId, join: f32) -> Vec<ClusterId> {
     let vectors = clusterer::job::vectors_for(&mut conn, &issues, || None, embed::MODEL_NAME)
         .await
         .unwrap();
+    let cache = cache_of(env);
     let placement = Placement {
         method: Method::Embeddings,
         join,
         model: embed::MODEL_NAME,
         vectors: &vectors,
+        cache: &cache,
     };
     let touched = clusterer::assign::assign_issues(&mut conn, &issues, Utc::now(), placement)
         .await
@@ -115,6 +133,25 @@ async fn new_issue(
     let id = ticket_with(env, sid, summary, Some(v)).await;
     place(env, id, join).await;
     (id, cluster_of(env, id).await.expect("placed"))
+}
+
+/// A person moves the ticket's issue to `to` (None: out of every cluster) through the same
+/// function the API uses, without the clusterer's lock.
+async fn move_by_hand(env: &TestEnv, id: TicketId, to: Option<Uuid>) -> Corrected {
+    let moved = issue_of(env, id).await;
+    let mut conn = env.infra.pool.get().await.unwrap();
+    issue::correct(
+        &mut conn,
+        moved.issue_id(),
+        &Correction {
+            cluster_id: Some(to.map(ClusterId)),
+            ..Default::default()
+        },
+        "pm",
+        Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn cluster_of(env: &TestEnv, id: TicketId) -> Option<Uuid> {
@@ -205,19 +242,7 @@ async fn centroid_sums_follow_moves_merges_and_deleted_issues() {
     let mut conn = env.infra.pool.get().await.unwrap();
 
     // A person moves issue 2 from a to b.
-    let moved = issue_of(&env, t2).await;
-    let corrected = issue::correct(
-        &mut conn,
-        moved.issue_id(),
-        &Correction {
-            cluster_id: Some(Some(ClusterId(b))),
-            ..Default::default()
-        },
-        "pm",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let corrected = move_by_hand(&env, t2, Some(b)).await;
     assert!(matches!(corrected, Corrected::Done { .. }));
     assert_close(
         &state(&env, a).await.unwrap().centroid_sum.unwrap(),
@@ -267,6 +292,7 @@ async fn consolidation_merges_converged_clusters_and_leaves_the_others_as_they_w
             pm_status: Some(domain::PmStatus::Reviewing),
             pm_notes: Some(Some("customers on the old plan".into())),
             name: None,
+            is_active: None,
         },
         "pm",
     )
@@ -322,6 +348,29 @@ async fn consolidation_merges_converged_clusters_and_leaves_the_others_as_they_w
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn cached_centroids_follow_a_persons_move_made_outside_the_clusterer() {
+    let env = TestEnv::new().await;
+    let (ta, a) = new_issue(&env, "1", "a", axis(0), 0.9).await;
+    let (_, b) = new_issue(&env, "2", "b", axis(1), 0.9).await;
+    assert_eq!(
+        cache_of(&env).len(),
+        2,
+        "both centroids are held between jobs"
+    );
+    // Through the API (no clusterer lock): a's only issue moves to b. a is left with no
+    // centroid and b's direction is halfway between the axes.
+    move_by_hand(&env, ta, Some(b)).await;
+
+    // With a's cached centroid this issue would join a (cosine 1); with the current ones it is
+    // 0.71 from b and nothing from a, so it opens its own cluster.
+    let (_, c) = new_issue(&env, "3", "a again", axis(0), 0.9).await;
+    assert_ne!(c, a, "a's stale centroid was not used");
+    assert_ne!(c, b);
+    let (_, d) = new_issue(&env, "4", "between", near(0, 1, 1.0), 0.9).await;
+    assert_eq!(d, b, "b's new centroid was read");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_persons_name_and_move_survive_consolidation_naming_and_new_issues() {
     let env = TestEnv::new().await;
     let (_, x) = new_issue(&env, "1", "x one", axis(0), 0.9).await;
@@ -340,19 +389,7 @@ async fn a_persons_name_and_move_survive_consolidation_naming_and_new_issues() {
     .await
     .unwrap();
     // The person decides issue "x two" belongs with y, though its vector is x's.
-    let m = issue_of(&env, moved).await;
-    issue::correct(
-        &mut conn,
-        m.issue_id(),
-        &Correction {
-            cluster_id: Some(Some(ClusterId(y))),
-            ..Default::default()
-        },
-        "pm",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    move_by_hand(&env, moved, Some(y)).await;
     for i in 0..3 {
         new_issue(&env, &format!("x{i}"), "x more", near(0, 2, 0.1), 0.9).await;
     }
@@ -384,25 +421,19 @@ async fn merged_inactive_and_unclustered_by_hand_stay_that_way() {
     cluster::merge(&mut conn, ClusterId(b), ClusterId(a), "pm", Utc::now())
         .await
         .unwrap();
-    diesel::sql_query(format!(
-        "UPDATE issue_clusters SET is_active = false WHERE id = '{z}'"
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let o = issue_of(&env, out).await;
-    issue::correct(
+    let closed = cluster::update(
         &mut conn,
-        o.issue_id(),
-        &Correction {
-            cluster_id: Some(None),
+        ClusterId(z),
+        &cluster::ClusterUpdate {
+            is_active: Some(false),
             ..Default::default()
         },
         "pm",
-        Utc::now(),
     )
     .await
     .unwrap();
+    assert!(matches!(closed, cluster::Updated::Done(_)));
+    move_by_hand(&env, out, None).await;
 
     let (_, like_b) = new_issue(&env, "5", "b again", axis(1), 0.9).await;
     let (_, like_z) = new_issue(&env, "6", "z again", axis(2), 0.9).await;
@@ -445,19 +476,7 @@ async fn an_incoherent_cluster_is_split_and_its_pinned_part_keeps_the_id() {
     assert!(tickets.iter().all(|(_, c)| *c == original));
     // A person confirms issue 1 (the second problem) belongs here: pinned.
     let mut conn = env.infra.pool.get().await.unwrap();
-    let pinned = issue_of(&env, tickets[1].0).await;
-    issue::correct(
-        &mut conn,
-        pinned.issue_id(),
-        &Correction {
-            cluster_id: Some(Some(ClusterId(original))),
-            ..Default::default()
-        },
-        "pm",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    move_by_hand(&env, tickets[1].0, Some(original)).await;
 
     let split = Thresholds {
         join: 0.8,

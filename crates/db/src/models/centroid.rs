@@ -56,7 +56,7 @@ pub async fn lock_subcategory(
 }
 
 /// The active clusters of one subcategory, oldest first (on equal size the older cluster
-/// survives a merge): the rows [`active_states`] and [`placement_states`] read.
+/// survives a merge): the rows [`active_states`] and [`placement_heads`] read.
 fn active_in<'a>(
     category: &'a str,
     subcategory: &'a str,
@@ -94,29 +94,54 @@ pub async fn active_states(
         .await
 }
 
-/// What placing a new issue needs of an active cluster: less than [`ClusterState`] (no
-/// curation probe per cluster, no naming fields), because placement runs once per clusterer job.
+/// What placing a new issue needs of an active cluster, besides its centroid: read on every
+/// clusterer job, so it is small (no curation probe, no naming fields, no vector).
 #[derive(Debug, Clone, PartialEq, Queryable)]
-pub struct PlacementState {
+pub struct PlacementHead {
     pub id: Uuid,
     pub cluster_name: String,
     pub issue_count: i32,
-    pub centroid_sum: Option<Vec<f32>>,
-    pub centroid_count: i32,
-    pub centroid_model: Option<String>,
+    /// Changes whenever the centroid does (see migration `2026-11-30-120000_centroid_rev`).
+    pub centroid_rev: i64,
 }
 
 /// The active clusters of one subcategory for placement, in [`active_states`]' order.
-pub async fn placement_states(
+pub async fn placement_heads(
     conn: &mut AsyncPgConnection,
     category: &str,
     subcategory: &str,
-) -> QueryResult<Vec<PlacementState>> {
+) -> QueryResult<Vec<PlacementHead>> {
     active_in(category, subcategory)
         .select((
             issue_clusters::id,
             issue_clusters::cluster_name,
             issue_clusters::issue_count,
+            issue_clusters::centroid_rev,
+        ))
+        .load(conn)
+        .await
+}
+
+/// A cluster's centroid as of `rev`.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct CentroidRow {
+    pub id: Uuid,
+    pub centroid_rev: i64,
+    pub centroid_sum: Option<Vec<f32>>,
+    pub centroid_count: i32,
+    pub centroid_model: Option<String>,
+}
+
+/// The centroids of the given clusters (in no particular order; unknown ids are left out).
+pub async fn centroids(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<CentroidRow>> {
+    issue_clusters::table
+        .filter(issue_clusters::id.eq_any(ids))
+        .select((
+            issue_clusters::id,
+            issue_clusters::centroid_rev,
             issue_clusters::centroid_sum,
             issue_clusters::centroid_count,
             issue_clusters::centroid_model,

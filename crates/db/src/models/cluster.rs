@@ -425,6 +425,9 @@ pub struct ClusterUpdate {
     pub pm_status: Option<PmStatus>,
     pub pm_notes: Option<Option<String>>,
     pub name: Option<String>,
+    /// false closes the cluster: it takes no new issues (they open or join another cluster),
+    /// keeps its own, and automatic passes never merge, split or reopen it. true reopens it.
+    pub is_active: Option<bool>,
 }
 
 #[derive(AsChangeset)]
@@ -435,43 +438,66 @@ struct ClusterChanges<'a> {
     cluster_name: Option<&'a str>,
     name_locked: Option<bool>,
     renamed_by: Option<&'a str>,
+    is_active: Option<bool>,
     updated_at: DateTime<Utc>,
 }
 
+/// What a person's edit did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated {
+    Done(Box<ClusterRow>),
+    NoSuchCluster,
+    /// Reopening a cluster that was merged away (its issues live in the other cluster).
+    Refused(String),
+}
+
 /// Applies a person's edit and records it in `cluster_events`. A new name locks the name, so
-/// the clusterer's automatic naming never overwrites it. None when there is no such cluster.
+/// the clusterer's automatic naming never overwrites it.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: ClusterId,
     edit: &ClusterUpdate,
     actor: &str,
-) -> QueryResult<Option<ClusterRow>> {
+) -> QueryResult<Updated> {
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
+        let Some(current) = issue_clusters::table
+            .find(id.0)
+            .select(ClusterRow::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(Updated::NoSuchCluster);
+        };
+        if let (Some(true), Some(into)) = (edit.is_active, current.merged_into) {
+            return Ok(Updated::Refused(format!(
+                "cluster {id} was merged into {into}; it cannot be reopened"
+            )));
+        }
         let changes = ClusterChanges {
             pm_status: edit.pm_status.map(|p| p.as_str()),
             pm_notes: edit.pm_notes.as_ref().map(|n| n.as_deref()),
             cluster_name: edit.name.as_deref(),
             name_locked: edit.name.as_ref().map(|_| true),
             renamed_by: edit.name.as_ref().map(|_| actor),
+            is_active: edit.is_active,
             updated_at: Utc::now(),
         };
-        let Some(row) = diesel::update(issue_clusters::table.find(id.0))
+        let row = diesel::update(issue_clusters::table.find(id.0))
             .set(&changes)
             .returning(ClusterRow::as_returning())
             .get_result(conn)
-            .await
-            .optional()?
-        else {
-            return Ok(None);
-        };
+            .await?;
         let detail = serde_json::json!({
             "pm_status": edit.pm_status.map(|p| p.as_str()),
             "pm_notes": edit.pm_notes,
             "name": edit.name,
+            "is_active": edit.is_active,
         });
         record_event(conn, id, "updated", actor, detail).await?;
-        Ok(Some(row))
+        Ok(Updated::Done(Box::new(row)))
     })
     .await
 }

@@ -60,7 +60,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Pro
           label="Clusters"
           value={status === "active" ? undefined : status}
           options={[
-            { value: "inactive", label: "Merged / retired" },
+            { value: "inactive", label: "Closed or merged" },
             { value: "all", label: "All" },
           ]}
           allLabel="Active"
@@ -127,7 +127,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Pro
                           {c.cluster_name}
                         </Link>
                         {c.is_emerging ? <span className="ml-2 rounded bg-violet-100 px-1.5 py-0.5 text-xs font-medium text-violet-800">emerging</span> : null}
-                        {!c.is_active ? <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{c.merged_into ? "merged" : "inactive"}</span> : null}
+                        {!c.is_active ? <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{c.merged_into ? "merged" : "closed"}</span> : null}
                       </td>
                       <td className="px-3 py-2 text-slate-700">
                         <span data-testid="cluster-category" data-category={c.category}>

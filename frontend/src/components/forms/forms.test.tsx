@@ -6,18 +6,57 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 // the forms' own behaviour (what they send, what they show) is what is tested.
 const saveClusterReview = vi.fn();
 const retryJob = vi.fn();
+const setClusterActive = vi.fn();
 vi.mock("@/lib/server/actions", () => ({
   saveClusterReview: (...args: unknown[]) => saveClusterReview(...args),
+  setClusterActive: (...args: unknown[]) => setClusterActive(...args),
   retryJob: (...args: unknown[]) => retryJob(...args),
   triggerSync: vi.fn(),
 }));
 
+import { ActiveForm } from "./active-form";
 import { ReviewForm } from "./review-form";
 import { RetryButton } from "./ops-forms";
 
 beforeEach(() => {
   saveClusterReview.mockReset();
   retryJob.mockReset();
+  setClusterActive.mockReset();
+});
+
+describe("ActiveForm", () => {
+  it("closes an active cluster after the PM confirms", async () => {
+    setClusterActive.mockResolvedValue({ ok: true, message: "Closed", at: 4 });
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(true);
+    render(<ActiveForm clusterId="c-1" active={true} />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Close cluster" }));
+
+    expect(await screen.findByRole("status")).toHaveTextContent("Closed");
+    expect(confirm).toHaveBeenCalledOnce();
+    expect(setClusterActive.mock.calls[0].slice(0, 2)).toEqual(["c-1", false]);
+    confirm.mockRestore();
+  });
+
+  it("sends nothing when the PM cancels the confirmation", async () => {
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(false);
+    render(<ActiveForm clusterId="c-1" active={true} />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Close cluster" }));
+
+    expect(setClusterActive).not.toHaveBeenCalled();
+    confirm.mockRestore();
+  });
+
+  it("reopens a closed cluster without asking and shows the API's refusal", async () => {
+    setClusterActive.mockResolvedValue({ ok: false, message: "cluster c-1 was merged into c-2; it cannot be reopened", at: 5 });
+    render(<ActiveForm clusterId="c-1" active={false} />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Reopen cluster" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent("cannot be reopened");
+    expect(setClusterActive.mock.calls[0].slice(0, 2)).toEqual(["c-1", true]);
+  });
 });
 
 describe("ReviewForm", () => {

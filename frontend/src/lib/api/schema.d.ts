@@ -55,7 +55,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** `PATCH /api/clusters/{id}`: PM status, notes, name. */
+        /** `PATCH /api/clusters/{id}`: PM status, notes, name, closing or reopening. */
         patch: operations["update"];
         trace?: never;
     };
@@ -541,9 +541,12 @@ export interface components {
         };
         /**
          * @description A person's edit of a cluster; absent fields stay as they are, `pm_notes: null` clears the
-         *     notes. A new name is kept: the clusterer will not rename the cluster again.
+         *     notes. A new name is kept: the clusterer will not rename the cluster again. `is_active:
+         *     false` closes the cluster: new issues no longer join it, it keeps its issues, and automatic
+         *     passes never merge, split or reopen it; `is_active: true` reopens it (not one merged away).
          */
         ClusterPatch: {
+            is_active?: boolean | null;
             name?: string | null;
             pm_notes?: string | null;
             /** @description new, reviewing, acknowledged, fixed or wont_fix. */

@@ -44,6 +44,14 @@ export async function renameCluster(clusterId: string, _prev: ActionResult | nul
   }, [`/clusters/${clusterId}`, "/clusters", "/"]);
 }
 
+/** Closes (`active` false) or reopens a cluster. */
+export async function setClusterActive(clusterId: string, active: boolean, _prev: ActionResult | null): Promise<ActionResult> {
+  return run(async () => {
+    unwrap(await api().PATCH("/api/clusters/{id}", { params: { path: { id: clusterId } }, body: { is_active: active } }));
+    return active ? "Reopened" : "Closed";
+  }, [`/clusters/${clusterId}`, "/clusters", "/"]);
+}
+
 export async function mergeCluster(clusterId: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const into = text(form, "into");
   if (!into) return { ok: false, message: "Choose the cluster to merge into.", at: Date.now() };

@@ -175,7 +175,9 @@ pub async fn detail(
 }
 
 /// A person's edit of a cluster; absent fields stay as they are, `pm_notes: null` clears the
-/// notes. A new name is kept: the clusterer will not rename the cluster again.
+/// notes. A new name is kept: the clusterer will not rename the cluster again. `is_active:
+/// false` closes the cluster: new issues no longer join it, it keeps its issues, and automatic
+/// passes never merge, split or reopen it; `is_active: true` reopens it (not one merged away).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterPatch {
@@ -185,6 +187,7 @@ pub struct ClusterPatch {
     #[schema(value_type = Option<String>)]
     pm_notes: Option<Option<String>>,
     name: Option<String>,
+    is_active: Option<bool>,
 }
 
 /// The longest PM notes accepted.
@@ -192,7 +195,7 @@ const MAX_NOTES_CHARS: usize = 10_000;
 /// The longest cluster name (the column's size).
 const MAX_NAME_CHARS: usize = 200;
 
-/// `PATCH /api/clusters/{id}`: PM status, notes, name.
+/// `PATCH /api/clusters/{id}`: PM status, notes, name, closing or reopening.
 #[utoipa::path(
     tag = "clusters",
     params(("id" = uuid::Uuid, Path, description = "Cluster id")),
@@ -217,9 +220,13 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = ClusterId(id.into_inner());
     let patch = body.into_inner();
-    if patch.pm_status.is_none() && patch.pm_notes.is_none() && patch.name.is_none() {
+    if patch.pm_status.is_none()
+        && patch.pm_notes.is_none()
+        && patch.name.is_none()
+        && patch.is_active.is_none()
+    {
         return Err(ApiError::Unprocessable(
-            "nothing to change: give pm_status, pm_notes or name".into(),
+            "nothing to change: give pm_status, pm_notes, name or is_active".into(),
         ));
     }
     let pm_status = params::vocabulary::<PmStatus>(patch.pm_status.as_deref())
@@ -246,13 +253,17 @@ pub async fn update(
         pm_status,
         pm_notes: notes,
         name,
+        is_active: patch.is_active,
     };
     let mut conn = state.pool.get().await?;
-    let row = cluster::update(&mut conn, id, &edit, &principal.name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no cluster {id}")))?;
-    state.cache.clear();
-    Ok(HttpResponse::Ok().json(dto::Cluster::from(row)))
+    match cluster::update(&mut conn, id, &edit, &principal.name).await? {
+        cluster::Updated::Done(row) => {
+            state.cache.clear();
+            Ok(HttpResponse::Ok().json(dto::Cluster::from(*row)))
+        }
+        cluster::Updated::NoSuchCluster => Err(ApiError::NotFound(format!("no cluster {id}"))),
+        cluster::Updated::Refused(why) => Err(ApiError::Unprocessable(why)),
+    }
 }
 
 /// Which cluster absorbs the merged one.

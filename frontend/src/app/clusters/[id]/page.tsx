@@ -12,6 +12,7 @@ import { taxonomyLabels } from "@/lib/taxonomy";
 import { Sparkline } from "@/components/charts/sparkline";
 import { EditorOptionsProvider } from "@/components/forms/editor-context";
 import { IssueEditor } from "@/components/forms/issue-editor";
+import { ActiveForm } from "@/components/forms/active-form";
 import { MergeForm } from "@/components/forms/merge-form";
 import { RenameForm } from "@/components/forms/rename-form";
 import { ReviewForm } from "@/components/forms/review-form";
@@ -82,7 +83,7 @@ export default async function ClusterPage({ params }: Props) {
                 merged — see the cluster it joined
               </Link>
             ) : !c.is_active ? (
-              <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs font-medium text-slate-800">inactive</span>
+              <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs font-medium text-slate-800">closed</span>
             ) : null}
           </>
         }
@@ -213,6 +214,7 @@ export default async function ClusterPage({ params }: Props) {
                   <ErrorState title="Could not list the clusters to merge into" message={options.message} />
                 )
               ) : null}
+              {c.merged_into ? null : <ActiveForm clusterId={c.id} active={c.is_active} />}
             </div>
           </Card>
         </div>
