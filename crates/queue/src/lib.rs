@@ -371,7 +371,48 @@ impl Queues {
         let _: () = conn.srem(config.dead_jobs_set(), id).await?;
         Ok(true)
     }
+
+    /// Forgets the jobs of `queue` that finished successfully at least `older_than` ago: their
+    /// ids leave the done set and their arguments and metadata are deleted. apalis keeps every
+    /// finished job otherwise, so Redis would grow with every job ever run. Dead jobs are kept
+    /// (operators retry them). Returns how many were forgotten.
+    pub async fn vacuum_done(&self, queue: &str, older_than: Duration) -> Result<u64, QueueError> {
+        static SCRIPT: std::sync::LazyLock<redis::Script> =
+            std::sync::LazyLock::new(|| redis::Script::new(include_str!("../lua/vacuum_done.lua")));
+        let config = config(&self.prefix, queue);
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(older_than)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .unwrap_or_default()
+            .as_secs();
+        let mut conn = self.conn.clone();
+        let (mut cursor, mut forgotten) = (0u64, 0u64);
+        loop {
+            let (next, n): (u64, u64) = SCRIPT
+                .key(config.done_jobs_set())
+                .key(config.job_data_hash())
+                .key(config.job_meta_hash())
+                .arg(cutoff)
+                .arg(cursor)
+                .arg(VACUUM_STEP)
+                .invoke_async(&mut conn)
+                .await?;
+            forgotten += n;
+            if next == 0 {
+                return Ok(forgotten);
+            }
+            cursor = next;
+        }
+    }
 }
+
+/// How long finished jobs stay listed before [`Queues::vacuum_done`] forgets them (the
+/// clusterer's scheduled pass vacuums every queue).
+pub const DONE_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
+/// Jobs examined per step of [`Queues::vacuum_done`] (one short Lua call each, so Redis keeps
+/// serving the workers between steps).
+const VACUUM_STEP: usize = 1_000;
 
 /// The most failed or dead jobs listed at once.
 pub const MAX_LISTED: usize = 500;
@@ -429,6 +470,7 @@ pub struct QueueDepth {
     pub running: u64,
     /// Failed and waiting for another attempt (a subset of pending + scheduled).
     pub failed: u64,
+    /// Finished successfully within [`DONE_RETENTION`] (older ones are forgotten).
     pub done: u64,
     /// Failed for good (aborted, or out of attempts).
     pub dead: u64,

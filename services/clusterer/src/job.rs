@@ -139,7 +139,8 @@ pub async fn handle(
 }
 
 /// One scheduled pass: recompute every cluster's statistics (trends move with the clock even
-/// when no ticket arrives) and re-queue tickets whose issues have waited too long for a cluster.
+/// when no ticket arrives), re-queue tickets whose issues have waited too long for a cluster,
+/// and forget the finished jobs of every queue older than [`queue::DONE_RETENTION`].
 pub async fn scheduled_pass(
     pool: &db::Pool,
     queues: &queue::Queues,
@@ -164,9 +165,15 @@ pub async fn scheduled_pass(
     for id in &stranded {
         queues.enqueue_cluster(*id).await?;
     }
+    // apalis keeps every finished job; without this Redis grows with every job ever run.
+    let mut forgotten = 0;
+    for queue in domain::jobs::ALL_QUEUES {
+        forgotten += queues.vacuum_done(queue, queue::DONE_RETENTION).await?;
+    }
     tracing::info!(
         clusters = updated,
         requeued = stranded.len(),
+        forgotten_jobs = forgotten,
         "scheduled statistics pass"
     );
     Ok(updated)

@@ -37,7 +37,11 @@ end
 
 -- All validated — now mutate
 for _, task_id in ipairs(task_ids) do
-    redis.call("lrem", KEYS[4], 1, task_id)
+    -- Issue Miner patch: no `LREM` of the task from the active list here. fetch_next already
+    -- took it off that list (LTRIM) in the same script that put it in this worker's inflight
+    -- set, and every script that puts a task back on the list removes it from the inflight set,
+    -- so the LREM found nothing — after scanning the whole list: O(queued jobs) per job, 247 µs
+    -- per job with 20,000 queued, which made Redis the bottleneck of every drain.
     redis.call("sadd", KEYS[1], task_id)
 
     local meta_key = KEYS[3] .. ":" .. task_id

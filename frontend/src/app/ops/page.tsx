@@ -20,7 +20,7 @@ const COUNTS: { key: keyof QueueView; label: string; warn?: boolean }[] = [
   { key: "running", label: "Running" },
   { key: "failed", label: "Failed", warn: true },
   { key: "dead", label: "Dead", warn: true },
-  { key: "done", label: "Done" },
+  { key: "done", label: "Done (24 h)" },
   { key: "workers", label: "Workers" },
 ];
 
