@@ -372,6 +372,22 @@ impl Queues {
         Ok(true)
     }
 
+    /// The moment before which work still waiting for `queue` (a ticket not analyzed, an issue
+    /// not clustered) has lost its job and is queued again by a reconciler: `after` ago while
+    /// the queue holds jobs (a backlog may legitimately still hold it), at most [`IDLE_GRACE`]
+    /// ago while it holds none (Redis lost the job, or the service died before queueing it).
+    /// Also says whether the queue was idle.
+    pub async fn stranded_before(
+        &self,
+        queue: &str,
+        after: Duration,
+    ) -> Result<(chrono::DateTime<chrono::Utc>, bool), QueueError> {
+        let idle = self.depth(queue).await?.outstanding() == 0;
+        let wait = if idle { after.min(IDLE_GRACE) } else { after };
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        Ok((chrono::Utc::now() - wait, idle))
+    }
+
     /// Forgets the jobs of `queue` that finished successfully at least `older_than` ago: their
     /// ids leave the done set and their arguments and metadata are deleted. apalis keeps every
     /// finished job otherwise, so Redis would grow with every job ever run. Dead jobs are kept
@@ -405,6 +421,9 @@ impl Queues {
         }
     }
 }
+
+/// See [`Queues::stranded_before`].
+pub const IDLE_GRACE: Duration = Duration::from_secs(10);
 
 /// How long finished jobs stay listed before [`Queues::vacuum_done`] forgets them (the
 /// clusterer's scheduled pass vacuums every queue).

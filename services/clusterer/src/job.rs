@@ -148,19 +148,9 @@ pub async fn scheduled_pass(
 ) -> anyhow::Result<usize> {
     let mut conn = pool.get().await?;
     let updated = cluster::recompute_stats(&mut conn, Utc::now(), None).await?;
-    // While the cluster queue is idle, unclustered issues have lost their job (see the
-    // analyzer's reconciler): re-queue them after a short grace instead of `reconcile_after`.
-    let idle = queues
-        .depth(domain::jobs::CLUSTER_QUEUE)
-        .await?
-        .outstanding()
-        == 0;
-    let wait = if idle {
-        reconcile_after.min(Duration::from_secs(10))
-    } else {
-        reconcile_after
-    };
-    let before = Utc::now() - chrono::Duration::from_std(wait)?;
+    let (before, _) = queues
+        .stranded_before(domain::jobs::CLUSTER_QUEUE, reconcile_after)
+        .await?;
     let stranded = issue::tickets_with_unclustered(&mut conn, before, 500).await?;
     for id in &stranded {
         queues.enqueue_cluster(*id).await?;
