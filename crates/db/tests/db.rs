@@ -56,6 +56,22 @@ const OFFLINE: issue::Provenance<'static> = issue::Provenance {
 };
 
 #[tokio::test(flavor = "multi_thread")]
+async fn pooled_connections_plan_each_statement_for_its_parameters() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(2);
+    // Both connections of the pool, not only the first.
+    let (mut a, mut b) = (pool.get().await.unwrap(), pool.get().await.unwrap());
+    for conn in [&mut a, &mut b] {
+        let rows: Vec<Name> =
+            diesel::sql_query("SELECT current_setting('plan_cache_mode') AS name")
+                .load(&mut **conn)
+                .await
+                .unwrap();
+        assert_eq!(rows[0].name, "force_custom_plan");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn migrations_go_up_down_and_up_again() {
     use diesel::migration::MigrationSource;
     let db = TestDb::empty().await;
