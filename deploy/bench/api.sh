@@ -26,7 +26,9 @@ if ! command -v wrk >/dev/null; then
 fi
 
 echo "==> Building the api (release)"
-cargo build --release -p api --quiet
+# The whole workspace, as every other script: a one-package build unifies features differently
+# and would rebuild most of the tree a second time.
+cargo build --release --bins --quiet
 
 echo "==> Seeding $ISSUES issues in $CLUSTERS clusters into $(echo "$DATABASE_URL" | sed 's#//.*@#//#')"
 "$BIN" migrate --reset >/dev/null

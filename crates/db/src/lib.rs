@@ -18,12 +18,9 @@ pub mod schema;
 
 use diesel::sql_query;
 use diesel_async::pooled_connection::deadpool::{BuildError, Object, Pool as DeadPool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::{
-    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
-};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use futures::FutureExt;
 
 pub use diesel_async::pooled_connection::deadpool::PoolError;
 pub use diesel_async::AsyncPgConnection as PgConn;
@@ -56,33 +53,10 @@ pub enum DbError {
     BadUrl(String),
 }
 
-/// What every pooled connection runs first. Diesel prepares and caches its statements per
-/// connection, and after five executions PostgreSQL may switch a prepared statement to a
-/// generic plan, chosen once with the table sizes of that moment. A service that starts on an
-/// empty database (a fresh install, a backfill) thus kept plans made for empty tables: in the
-/// 10,000-ticket pipeline the clusterer's embedding read (`id = ANY($1)`) went on scanning the
-/// whole issues table — 1,795 sequential scans reading 16.5 million rows instead of 166 — and
-/// the pipeline ran at 98–102 tickets/s instead of 113. Planning each execution for its
-/// actual parameters costs a fraction of a millisecond and cannot go stale.
-pub const SESSION_SETUP: &str = "SET plan_cache_mode = force_custom_plan";
-
-/// Builds a pool of at most `max_size` connections, each set up with [`SESSION_SETUP`].
-/// Connections open lazily, so this does not fail when PostgreSQL is down; [`ping`] tells.
+/// Builds a pool of at most `max_size` connections. Connections open lazily, so this does not
+/// fail when PostgreSQL is down; [`ping`] tells.
 pub fn pool(database_url: &str, max_size: usize) -> Result<Pool, DbError> {
-    let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(|url| {
-        let url = url.to_string();
-        async move {
-            let mut conn = AsyncPgConnection::establish(&url).await?;
-            conn.batch_execute(SESSION_SETUP)
-                .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
-        }
-        .boxed()
-    });
-    let manager =
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
     Ok(DeadPool::builder(manager).max_size(max_size).build()?)
 }
 

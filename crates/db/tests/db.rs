@@ -56,22 +56,6 @@ const OFFLINE: issue::Provenance<'static> = issue::Provenance {
 };
 
 #[tokio::test(flavor = "multi_thread")]
-async fn pooled_connections_plan_each_statement_for_its_parameters() {
-    let db = TestDb::migrated().await;
-    let pool = db.pool(2);
-    // Both connections of the pool, not only the first.
-    let (mut a, mut b) = (pool.get().await.unwrap(), pool.get().await.unwrap());
-    for conn in [&mut a, &mut b] {
-        let rows: Vec<Name> =
-            diesel::sql_query("SELECT current_setting('plan_cache_mode') AS name")
-                .load(&mut **conn)
-                .await
-                .unwrap();
-        assert_eq!(rows[0].name, "force_custom_plan");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn migrations_go_up_down_and_up_again() {
     use diesel::migration::MigrationSource;
     let db = TestDb::empty().await;
@@ -260,6 +244,78 @@ async fn a_nul_character_from_a_source_is_dropped_instead_of_failing_the_batch()
     let again = ticket::upsert(&mut conn, &bad).await.unwrap();
     assert_eq!(again.id, stored[0].id);
     assert!(!again.content_changed);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Scans {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq_scan: i64,
+}
+
+/// Sequential scans of the issues table so far (statistics flushed first).
+async fn issue_scans(conn: &mut db::PgConn) -> i64 {
+    diesel::sql_query("SELECT pg_stat_force_next_flush()")
+        .execute(conn)
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_stat_clear_snapshot()")
+        .execute(conn)
+        .await
+        .unwrap();
+    let rows: Vec<Scans> = diesel::sql_query(
+        "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'extracted_issues'",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    rows[0].seq_scan
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clusterers_embedding_read_uses_the_index_after_the_table_grows_from_empty() {
+    let db = TestDb::migrated().await;
+    let pool = db.pool(1);
+    let mut conn = pool.get().await.unwrap();
+    // A clusterer started on an empty database reads embeddings many times early on: a cached
+    // generic plan made now would be a scan of the (empty) table.
+    for _ in 0..10 {
+        let none = issue::embeddings(&mut conn, &[domain::IssueId(uuid::Uuid::new_v4())])
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+    }
+    let mut ids = Vec::new();
+    for n in 0..300 {
+        let t = testkit::ticket(&n.to_string(), "PTO", "PTO balance wrong", Utc::now());
+        let id = ticket::upsert(&mut conn, &t).await.unwrap().id;
+        issue::record_analysis_with_embeddings(
+            &mut conn,
+            id,
+            &t.content_hash(),
+            &[issue("pto", Severity::High, "PTO balance wrong")],
+            Some(issue::Embeddings {
+                model: "test-model",
+                vectors: &[vec![0.5; 384]],
+            }),
+            OFFLINE,
+        )
+        .await
+        .unwrap();
+        let stored = issue::for_ticket(&mut conn, id).await.unwrap();
+        ids.push(stored[0].issue_id());
+    }
+    let before = issue_scans(&mut conn).await;
+    for id in &ids[..20] {
+        let found = issue::embeddings(&mut conn, std::slice::from_ref(id))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+    }
+    assert_eq!(
+        issue_scans(&mut conn).await,
+        before,
+        "each read of one issue's embedding went through the primary key, not a table scan"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

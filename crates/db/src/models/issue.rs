@@ -355,24 +355,37 @@ pub async fn awaiting_cluster(
 
 /// The stored embeddings of these issues with the model that made them (issues without one
 /// are left out), for the clusterer.
+///
+/// Raw SQL on purpose: diesel would prepare and cache this statement on the connection, and
+/// after five executions PostgreSQL may switch it to a generic plan made once with the table
+/// sizes of that moment. A clusterer started on an empty database (a fresh install, a backfill)
+/// kept a plan made for an empty table: in the 10,000-ticket pipeline this primary-key lookup
+/// scanned the whole issues table on every job (1,795 sequential scans reading 16.5 million
+/// rows). A raw query is not cached, so each execution is planned for its own ids.
 pub async fn embeddings(
     conn: &mut AsyncPgConnection,
     ids: &[IssueId],
 ) -> QueryResult<Vec<(IssueId, String, Vec<f32>)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        embedding_model: String,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Float4>)]
+        embedding: Vec<f32>,
+    }
     let uuids: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(Uuid, Option<String>, Option<Vec<f32>>)> = extracted_issues::table
-        .filter(extracted_issues::id.eq_any(uuids))
-        .filter(extracted_issues::embedding.is_not_null())
-        .select((
-            extracted_issues::id,
-            extracted_issues::embedding_model,
-            extracted_issues::embedding,
-        ))
-        .load(conn)
-        .await?;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT id, embedding_model, embedding FROM extracted_issues \
+         WHERE id = ANY($1) AND embedding IS NOT NULL",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(uuids)
+    .load(conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, model, v)| Some((IssueId(id), model?, v?)))
+        .map(|r| (IssueId(r.id), r.embedding_model, r.embedding))
         .collect())
 }
 
