@@ -72,30 +72,31 @@ pub struct Infra {
     pub taxonomy: std::sync::Arc<Taxonomy>,
 }
 
+/// How long a starting service waits for PostgreSQL before it gives up.
+pub const STARTUP_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Creates the database if needed, applies migrations, loads the taxonomy and writes it to the
 /// database, and connects to Redis. Every service calls this at start, so any one of them can
-/// be deployed first.
+/// be deployed first. PostgreSQL failing meanwhile (starting, restarting, crashed: the fault
+/// suite kills a service just as PostgreSQL restarts) is retried each second for up to
+/// [`STARTUP_WAIT`] instead of ending the service.
 pub async fn bootstrap(settings: &CommonSettings, pool_size: usize) -> anyhow::Result<Infra> {
-    let url = settings.database_url.expose();
-    db::ensure_database(url)
-        .await
-        .with_context(|| format!("PostgreSQL is not reachable at {}", db::redact_url(url)))?;
-    let ran = db::run_migrations(url)
-        .await
-        .context("applying migrations")?;
-    if ran > 0 {
-        tracing::info!(migrations = ran, "applied migrations");
-    }
     let taxonomy = Taxonomy::load_or_default(settings.taxonomy_path.as_deref())
         .context("loading the taxonomy")?;
-    let pool = db::pool(url, pool_size)?;
-    {
-        let mut conn = pool.get().await?;
-        let active = db::models::taxonomy::sync(&mut conn, &taxonomy)
-            .await
-            .context("writing the taxonomy to the database")?;
-        tracing::info!(subcategories = active, fingerprint = %taxonomy.fingerprint(), "taxonomy loaded");
-    }
+    let started = std::time::Instant::now();
+    let pool = loop {
+        match prepare_database(settings, pool_size, &taxonomy).await {
+            Ok(pool) => break pool,
+            Err(e) if started.elapsed() < STARTUP_WAIT => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "PostgreSQL not ready; retrying in 1 s"
+                );
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let redis = queue::connect(settings.redis_url.expose())
         .await
         .with_context(|| {
@@ -109,6 +110,32 @@ pub async fn bootstrap(settings: &CommonSettings, pool_size: usize) -> anyhow::R
         queues: Queues::new(redis, &settings.queue_prefix),
         taxonomy: std::sync::Arc::new(taxonomy),
     })
+}
+
+/// The database part of [`bootstrap`]: create, migrate, build the pool, write the taxonomy.
+async fn prepare_database(
+    settings: &CommonSettings,
+    pool_size: usize,
+    taxonomy: &Taxonomy,
+) -> anyhow::Result<db::Pool> {
+    let url = settings.database_url.expose();
+    db::ensure_database(url)
+        .await
+        .with_context(|| format!("PostgreSQL is not reachable at {}", db::redact_url(url)))?;
+    let ran = db::run_migrations(url)
+        .await
+        .context("applying migrations")?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "applied migrations");
+    }
+    let pool = db::pool(url, pool_size)?;
+    let mut conn = pool.get().await?;
+    let active = db::models::taxonomy::sync(&mut conn, taxonomy)
+        .await
+        .context("writing the taxonomy to the database")?;
+    tracing::info!(subcategories = active, fingerprint = %taxonomy.fingerprint(), "taxonomy loaded");
+    drop(conn);
+    Ok(pool)
 }
 
 /// `migrate`: creates the database if needed and applies pending migrations. With `reset`,

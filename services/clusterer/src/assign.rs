@@ -228,6 +228,9 @@ pub async fn assign_issues(
             .collect();
         let (mut in_group, open) = conn
             .transaction(async |conn| {
+                // A placement lost to a crash leaves the issue unclustered: the reconciler
+                // queues it again (see db::relaxed_commit).
+                db::relaxed_commit(conn).await?;
                 centroid::lock_subcategory(conn, category, subcategory).await?;
                 let mut open = open_clusters(conn, category, subcategory, &placement).await?;
                 // The keyword matcher ranks ties by order: largest first, as the seed did.

@@ -186,6 +186,11 @@ pub async fn record_analysis_full(
         }
     }
     conn.transaction(async |conn| {
+        // An offline analysis lost to a crash is redone by the analyzer's reconciler; one that
+        // Claude was paid for is committed durably, so it is never paid for twice.
+        if usage == RunUsage::free() {
+            crate::relaxed_commit(conn).await?;
+        }
         let current: Option<String> = tickets::table
             .find(ticket_id.0)
             .select(tickets::content_hash)
