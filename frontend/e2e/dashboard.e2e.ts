@@ -30,6 +30,12 @@ async function visit(p: Page, url: string): Promise<void> {
   await p.goto(url);
   await p.waitForSelector("html[data-hydrated]", { state: "attached" });
 }
+
+/** Reloads the page and waits until React has hydrated it again (as [visit]). */
+async function reload(p: Page): Promise<void> {
+  await p.reload();
+  await p.waitForSelector("html[data-hydrated]", { state: "attached" });
+}
 const number = (text: string | null) => Number((text ?? "").replace(/[^\d]/g, ""));
 
 beforeAll(async () => {
@@ -133,8 +139,7 @@ describe("a cluster's page", () => {
       .poll(async () => (await apiGet<ClusterDetail>(`/api/clusters/${cluster.id}`)).cluster.pm_notes, { timeout: 30_000 })
       .toBe(notes);
     await answerIfShown(answer(page, "review-result"), "Saved");
-    await page.reload();
-    await page.waitForSelector("html[data-hydrated]", { state: "attached" });
+    await reload(page);
     expect(await page.getByLabel("PM status").inputValue()).toBe("acknowledged");
     expect(await page.getByLabel("Notes").inputValue()).toBe(notes);
     const stored = await apiGet<ClusterDetail>(`/api/clusters/${cluster.id}`);
@@ -167,8 +172,7 @@ describe("a cluster's page", () => {
     await expect
       .poll(async () => (await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${to.id}&per_page=200`)).items.some((i) => i.id === issue.id))
       .toBe(true);
-    await page.reload();
-    await page.waitForSelector("html[data-hydrated]", { state: "attached" });
+    await reload(page);
     expect(await page.locator(`[data-issue-id="${issue.id}"]`).count()).toBe(0);
   });
 
@@ -246,8 +250,7 @@ describe("operations", () => {
     await expect
       .poll(async () => (await apiGet<JobView[]>("/api/ops/queues/sync/jobs?state=dead")).map((j) => j.id), { timeout: 30_000 })
       .not.toContain(jobId);
-    await page.reload();
-    await page.waitForSelector("html[data-hydrated]", { state: "attached" });
+    await reload(page);
     expect(await page.locator(`[data-job-id="${jobId}"]`).count()).toBe(0);
   });
 });

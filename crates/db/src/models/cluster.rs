@@ -461,17 +461,17 @@ pub async fn update(
 ) -> QueryResult<Updated> {
     use diesel_async::AsyncConnection;
     conn.transaction(async |conn| {
-        let Some(current) = issue_clusters::table
+        let Some(merged_into) = issue_clusters::table
             .find(id.0)
-            .select(ClusterRow::as_select())
+            .select(issue_clusters::merged_into)
             .for_update()
-            .first(conn)
+            .first::<Option<Uuid>>(conn)
             .await
             .optional()?
         else {
             return Ok(Updated::NoSuchCluster);
         };
-        if let (Some(true), Some(into)) = (edit.is_active, current.merged_into) {
+        if let (Some(true), Some(into)) = (edit.is_active, merged_into) {
             return Ok(Updated::Refused(format!(
                 "cluster {id} was merged into {into}; it cannot be reopened"
             )));
