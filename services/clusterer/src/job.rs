@@ -26,6 +26,8 @@ pub struct ClustererState {
     pub namer: Namer,
     /// Centroids read by earlier jobs (see [`crate::assign::CentroidCache`]).
     pub cache: crate::assign::CentroidCache,
+    /// Clusters whose statistics wait for a refresh (see [`crate::stats`]).
+    pub dirty: crate::stats::DirtyClusters,
 }
 
 impl ClustererState {
@@ -42,6 +44,7 @@ impl ClustererState {
             embedder: || embed::shared().ok(),
             namer: Namer::Offline,
             cache: Default::default(),
+            dirty: Default::default(),
         }
     }
 }
@@ -97,8 +100,8 @@ pub async fn pending(
         .collect())
 }
 
-/// Handles one `cluster` job: places the ticket's unclustered issues and refreshes the touched
-/// clusters' statistics. Idempotent: issues already in a cluster are left where they are, and
+/// Handles one `cluster` job: places the ticket's unclustered issues (keeping the clusters'
+/// counts exact) and marks the touched clusters for a statistics refresh. Idempotent: issues already in a cluster are left where they are, and
 /// issues a person took out of every cluster (pinned) stay out.
 #[tracing::instrument(skip_all, fields(ticket_id = %job.ticket_id))]
 pub async fn handle(
@@ -129,7 +132,7 @@ pub async fn handle(
     let touched =
         crate::assign::assign_issues(&mut conn, &pending, ticket.ticket_created_at, placement)
             .await?;
-    cluster::recompute_stats(&mut conn, Utc::now(), Some(&touched)).await?;
+    state.dirty.mark(&touched);
     tracing::info!(
         issues = pending.len(),
         clusters = touched.len(),

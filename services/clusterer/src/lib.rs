@@ -2,13 +2,14 @@
 //! similar active cluster of its category/subcategory (by embedding) or opens a new one,
 //! periodically consolidates (merges converged clusters, splits incoherent ones) and names
 //! clusters, and keeps cluster statistics (counts, customers, first/last seen, 7-day trends)
-//! current — after each job for the clusters it touched, and for all clusters on a schedule
-//! (trends move with the clock).
+//! current — for the clusters jobs touched at most once per `STATS_REFRESH_MS` ([`stats`]), and
+//! for all clusters on a schedule (trends move with the clock).
 
 pub mod assign;
 pub mod consolidate;
 pub mod job;
 pub mod naming;
+pub mod stats;
 
 use anyhow::Context;
 use assign::Method;
@@ -38,6 +39,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// `STATS_EVERY_SECS`: how often every cluster's statistics are recomputed.
     pub stats_every: Duration,
+    /// `STATS_REFRESH_MS`: the least time between two refreshes of the clusters jobs touched
+    /// (their issue counts are exact at once; customers and trends follow within this).
+    pub stats_refresh: Duration,
     pub reconcile_after: Duration,
     pub poll_interval: Duration,
     /// `CLUSTERER_METHOD`: `embeddings` (default) or `keywords` (the seed's baseline, for
@@ -95,6 +99,7 @@ impl Settings {
             common: CommonSettings::from_env(8083)?,
             concurrency: env_or("CLUSTERER_CONCURRENCY", 2usize)?.max(1),
             stats_every: Duration::from_secs(env_or("STATS_EVERY_SECS", 300u64)?.max(1)),
+            stats_refresh: Duration::from_millis(env_or("STATS_REFRESH_MS", 1000u64)?),
             reconcile_after: Duration::from_secs(env_or("RECONCILE_AFTER_SECS", 300u64)?),
             poll_interval: Duration::from_millis(env_or("QUEUE_POLL_MS", 200u64)?),
             method: env_var("CLUSTERER_METHOD")
@@ -123,7 +128,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         CommonCommand::Serve => {
             // A misspelt EMBEDDING_KIND stops the service instead of quietly falling back.
             embed::Kind::from_env()?;
-            let infra = runtime::bootstrap(&settings.common, settings.concurrency + 2).await?;
+            // One connection per job at once, plus the scheduled pass, consolidation and the
+            // statistics refresh.
+            let infra = runtime::bootstrap(&settings.common, settings.concurrency + 3).await?;
             serve(settings, infra, runtime::shutdown_signal()).await
         }
     }
@@ -166,6 +173,11 @@ pub async fn serve(
         settings.stats_every,
         settings.reconcile_after,
     ));
+    let refresher = tokio::spawn({
+        let state = state.clone();
+        let (pool, gap) = (infra.pool.clone(), settings.stats_refresh);
+        async move { state.dirty.run(pool, gap).await }
+    });
     let consolidation = (settings.method == Method::Embeddings).then(|| {
         tokio::spawn(job::consolidation(
             state.clone(),
@@ -182,11 +194,21 @@ pub async fn serve(
         poll_interval: settings.poll_interval,
     };
     queue::run_worker::<domain::jobs::ClusterTicket, _, _, _>(
-        redis, worker, state, handle, shutdown,
+        redis,
+        worker,
+        state.clone(),
+        handle,
+        shutdown,
     )
     .await?;
 
     scheduler.abort();
+    // Cancelling a refresh leaves its clusters marked: the last refresh takes them all.
+    refresher.abort();
+    let _ = refresher.await;
+    if let Err(e) = state.dirty.refresh(&infra.pool).await {
+        tracing::warn!(error = %e, "last statistics refresh failed");
+    }
     if let Some(c) = consolidation {
         c.abort();
     }

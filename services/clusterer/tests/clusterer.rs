@@ -15,6 +15,7 @@ fn spawn_clusterer(env: &TestEnv, method: Method) -> Running {
         common: env.settings(),
         concurrency: 2,
         stats_every: Duration::from_secs(3600),
+        stats_refresh: Duration::from_millis(100),
         reconcile_after: Duration::from_secs(3600),
         poll_interval: Duration::from_millis(50),
         method,
@@ -97,13 +98,31 @@ async fn keyword_mode_puts_similar_issues_in_a_cluster_and_a_repeated_job_counts
         async move { (queues.depth("cluster").await.ok()?.done == 5).then_some(()) }
     })
     .await;
-    running.stop().await;
-
-    let mut conn = env.infra.pool.get().await.unwrap();
     let page = Page {
         page: 1,
         per_page: 50,
     };
+    // The statistics follow the jobs within the refresh interval, while the worker runs.
+    eventually("statistics refreshed", 10, || {
+        let pool = env.infra.pool.clone();
+        async move {
+            let mut conn = pool.get().await.ok()?;
+            let top = cluster::list(
+                &mut conn,
+                &Default::default(),
+                cluster::ClusterSort::IssueCount,
+                true,
+                page,
+            )
+            .await
+            .ok()?;
+            (top.items.first()?.count_7d == 2).then_some(())
+        }
+    })
+    .await;
+    running.stop().await;
+
+    let mut conn = env.infra.pool.get().await.unwrap();
     let clusters = cluster::list(
         &mut conn,
         &Default::default(),
@@ -119,10 +138,7 @@ async fn keyword_mode_puts_similar_issues_in_a_cluster_and_a_repeated_job_counts
     assert!(clusters.items[0]
         .cluster_name
         .starts_with("PTO accrual balance wrong"));
-    assert_eq!(
-        clusters.items[0].count_7d, 2,
-        "statistics refreshed after the job"
-    );
+    assert_eq!(clusters.items[0].count_7d, 2);
     assert_eq!(issue::counts(&mut conn).await.unwrap(), (3, 0));
 }
 
@@ -251,4 +267,32 @@ async fn sample_tickets_flow_from_ingest_through_analysis_into_clusters() {
         let d = env.infra.queues.depth(q).await.unwrap();
         assert_eq!((d.outstanding(), d.dead), (0, 0), "{q}: {d:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_statistics_refresh_that_fails_or_is_cancelled_leaves_its_clusters_marked() {
+    let dirty = clusterer::stats::DirtyClusters::default();
+    let ids = [domain::ClusterId::new(), domain::ClusterId::new()];
+    dirty.mark(&ids);
+    dirty.mark(&ids[..1]);
+    assert_eq!(dirty.len(), 2, "a cluster marked twice waits once");
+
+    // A server that accepts and never answers: the refresh hangs until it is cancelled.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("postgres://x@{}/x", silent.local_addr().unwrap());
+    let hanging = db::pool(&url, 1).unwrap();
+    let cancelled = tokio::time::timeout(Duration::from_millis(300), dirty.refresh(&hanging)).await;
+    assert!(cancelled.is_err(), "the refresh should still be waiting");
+    assert_eq!(dirty.len(), 2, "cancelled: still marked");
+
+    // Nothing listens here: the refresh fails.
+    drop(silent);
+    let refused = db::pool(&url, 1).unwrap();
+    assert!(dirty.refresh(&refused).await.is_err());
+    assert_eq!(dirty.len(), 2, "failed: still marked");
+
+    // A real database: the refresh takes them (unknown ids update nothing) and clears the marks.
+    let env = TestEnv::new().await;
+    assert_eq!(dirty.refresh(&env.infra.pool).await.unwrap(), 0);
+    assert!(dirty.is_empty());
 }

@@ -593,6 +593,7 @@ async fn the_service_embeds_issues_stored_without_an_embedding_and_groups_them_b
         common: env.settings(),
         concurrency: 1,
         stats_every: Duration::from_secs(3600),
+        stats_refresh: Duration::from_millis(100),
         reconcile_after: Duration::from_secs(3600),
         poll_interval: Duration::from_millis(50),
         method: Method::Embeddings,
