@@ -33,7 +33,6 @@ impl Pipeline {
             // within minutes on two cores (the embedding one is measured by make bench).
             ("EMBEDDING_MODEL_DIR", "/nonexistent".to_string()),
             ("ANALYZER_CONCURRENCY", "4".to_string()),
-            ("CLUSTERER_CONCURRENCY", "2".to_string()),
             ("QUEUE_POLL_MS", "50".to_string()),
             ("STATS_EVERY_SECS", "5".to_string()),
             ("RECONCILE_EVERY_SECS", "5".to_string()),

@@ -35,7 +35,9 @@ pub struct Cli {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
-    /// `CLUSTERER_CONCURRENCY`: jobs handled at once by this replica.
+    /// `CLUSTERER_CONCURRENCY`: jobs handled at once by this replica. A job mostly waits for
+    /// PostgreSQL (about ten short statements), so more jobs than cores pay: 10,000 tickets on
+    /// the static table went from 160–170 tickets/s with 2 to 181–207 with 8.
     pub concurrency: usize,
     /// `STATS_EVERY_SECS`: how often every cluster's statistics are recomputed.
     pub stats_every: Duration,
@@ -97,7 +99,7 @@ impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Settings {
             common: CommonSettings::from_env(8083)?,
-            concurrency: env_or("CLUSTERER_CONCURRENCY", 2usize)?.max(1),
+            concurrency: env_or("CLUSTERER_CONCURRENCY", 8usize)?.max(1),
             stats_every: Duration::from_secs(env_or("STATS_EVERY_SECS", 300u64)?.max(1)),
             stats_refresh: Duration::from_millis(env_or("STATS_REFRESH_MS", 1000u64)?),
             reconcile_after: Duration::from_secs(env_or("RECONCILE_AFTER_SECS", 300u64)?),
