@@ -193,12 +193,17 @@ impl Embedder {
         }
     }
 
+    /// The encoder or the distilled table.
+    pub fn kind(&self) -> Kind {
+        match self.backend {
+            Backend::Encoder { .. } => Kind::Encoder,
+            Backend::Static(_) => Kind::Static,
+        }
+    }
+
     /// The name stored with the vectors this embedder makes.
     pub fn model_name(&self) -> &'static str {
-        match self.backend {
-            Backend::Encoder { .. } => Kind::Encoder.model_name(),
-            Backend::Static(_) => Kind::Static.model_name(),
-        }
+        self.kind().model_name()
     }
 
     /// Distills the encoder into a static table and writes it to `dir`'s [`distilled::FILE`]
