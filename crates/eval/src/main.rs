@@ -454,7 +454,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
 /// Decision thresholds compared on the tuning half of the demo tickets.
 fn threshold_grid() -> Vec<Thresholds> {
     let mut grid = Vec::new();
-    for min_similarity in [0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
+    for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
         for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
             for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
                 grid.push(Thresholds {
@@ -549,6 +549,26 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     }
     let (_, t, predicted) = best;
     eprintln!("  best thresholds on half A: {t:?}");
+    // `EVAL_ERRORS=1` lists the tuning half's mistakes (never the held-out half's), for whoever
+    // improves the taxonomy's examples.
+    if std::env::var_os("EVAL_ERRORS").is_some() {
+        for &i in half_a {
+            if predicted[i] != truth[i] {
+                let (ticket, _) = &data[i];
+                let text = format!(
+                    "{} | {}",
+                    ticket.subject.as_deref().unwrap_or(""),
+                    ticket.description.as_deref().unwrap_or("")
+                );
+                eprintln!(
+                    "  half A #{i}: expected {:?} got {:?}\n      {}",
+                    truth[i],
+                    predicted[i],
+                    domain::text::truncate_words(&text.replace('\n', " "), 240)
+                );
+            }
+        }
+    }
     report(
         format!(
             "{name}, best on half A ({:.2}/{:.2}/{:.2})",
