@@ -101,8 +101,9 @@ pub async fn pending(
 }
 
 /// Handles one `cluster` job: places the ticket's unclustered issues (keeping the clusters'
-/// counts exact) and marks the touched clusters for a statistics refresh. Idempotent: issues already in a cluster are left where they are, and
-/// issues a person took out of every cluster (pinned) stay out.
+/// counts exact) and marks the touched clusters for a statistics refresh. Idempotent: issues
+/// already in a cluster are left where they are, and issues a person took out of every cluster
+/// (pinned) stay out.
 #[tracing::instrument(skip_all, fields(ticket_id = %job.ticket_id))]
 pub async fn handle(
     job: ClusterTicket,
