@@ -2,6 +2,7 @@
 //! an embedding cache, splits and metrics.
 
 pub mod clustering_data;
+pub mod finetune;
 pub mod tfidf;
 
 use anyhow::Context;
@@ -58,13 +59,36 @@ pub fn embed_cached_truncated(
         hasher.update((t.len() as u64).to_le_bytes());
         hasher.update(t);
     }
-    let key = hex::encode(&hasher.finalize()[..8]);
+    cached_rows(name, hasher, texts.len(), embed::DIM, || {
+        let started = std::time::Instant::now();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let mut vectors = Vec::with_capacity(texts.len());
+        for chunk in refs.chunks(512) {
+            vectors.extend(embedder.embed_truncated(chunk, max_tokens)?);
+            eprint!("\r  embedding {name}: {}/{}", vectors.len(), texts.len());
+        }
+        eprintln!(" ({:.0} s)", started.elapsed().as_secs_f64());
+        Ok(vectors)
+    })
+}
+
+/// `rows` rows of `width` numbers that `make` computes, kept in `.cache/eval` (gitignored)
+/// under `name` and the hash of everything they were computed from, and read back by a later
+/// run that hashes the same.
+pub fn cached_rows(
+    name: &str,
+    inputs: Sha256,
+    rows: usize,
+    width: usize,
+    make: impl FnOnce() -> anyhow::Result<Vec<Vec<f32>>>,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let key = hex::encode(&inputs.finalize()[..8]);
     let dir = repo_root().join(".cache/eval");
     let path = dir.join(format!("{name}-{key}.f32"));
     if let Ok(bytes) = std::fs::read(&path) {
-        if bytes.len() == texts.len() * embed::DIM * 4 {
+        if bytes.len() == rows * width * 4 {
             return Ok(bytes
-                .chunks_exact(embed::DIM * 4)
+                .chunks_exact(width * 4)
                 .map(|row| {
                     row.chunks_exact(4)
                         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -73,22 +97,19 @@ pub fn embed_cached_truncated(
                 .collect());
         }
     }
-    let started = std::time::Instant::now();
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let mut vectors = Vec::with_capacity(texts.len());
-    for chunk in refs.chunks(512) {
-        vectors.extend(embedder.embed_truncated(chunk, max_tokens)?);
-        eprint!("\r  embedding {name}: {}/{}", vectors.len(), texts.len());
-    }
-    eprintln!(" ({:.0} s)", started.elapsed().as_secs_f64());
+    let made = make()?;
+    anyhow::ensure!(
+        made.len() == rows && made.iter().all(|r| r.len() == width),
+        "{name}: expected {rows} rows of {width}"
+    );
     std::fs::create_dir_all(&dir)?;
-    let bytes: Vec<u8> = vectors
+    let bytes: Vec<u8> = made
         .iter()
         .flatten()
         .flat_map(|v| v.to_le_bytes())
         .collect();
     std::fs::write(&path, bytes)?;
-    Ok(vectors)
+    Ok(made)
 }
 
 /// A deterministic shuffle (xorshift), so every run makes the same splits.
