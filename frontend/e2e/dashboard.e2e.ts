@@ -15,14 +15,14 @@ const base = () => env("E2E_BASE_URL");
 const answer = (p: Page, testId: string) => p.locator(`[data-testid="${testId}"][data-ok]`);
 
 /**
- * KNOWN DEFECT, not fixed (README, "Known defects"): a server-action form sometimes loses its
- * answer after the page revalidates, although the change was stored (seen on the PM status,
- * issue-correction and close/reopen forms). The tests require the stored effect (through the
- * API, and after a reload) and check a form's answer only when it is shown. (Until 2026-11-30
- * three of these checks used a locator that could never match, so they checked nothing.)
+ * Waits for a form's answer and checks it. Forms keep their answer in their own state
+ * (components/forms/use-save.ts), so it shows even when Next.js's router leaves the page's data
+ * stale after a save (README, "Known defects"); until 2026-11-30 it sometimes never showed and
+ * these checks were optional.
  */
-async function answerIfShown(answer: Locator, expected: string): Promise<void> {
-  if ((await answer.count()) > 0) expect(await answer.first().textContent()).toContain(expected);
+async function expectAnswer(answer: Locator, expected: string): Promise<void> {
+  await answer.first().waitFor({ timeout: 10_000 });
+  expect(await answer.first().textContent()).toContain(expected);
 }
 
 /** Opens `url` and waits until React has hydrated it (server-action forms work from then on). */
@@ -138,7 +138,7 @@ describe("a cluster's page", () => {
     await expect
       .poll(async () => (await apiGet<ClusterDetail>(`/api/clusters/${cluster.id}`)).cluster.pm_notes, { timeout: 30_000 })
       .toBe(notes);
-    await answerIfShown(answer(page, "review-result"), "Saved");
+    await expectAnswer(answer(page, "review-result"), "Saved");
     await reload(page);
     expect(await page.getByLabel("PM status").inputValue()).toBe("acknowledged");
     expect(await page.getByLabel("Notes").inputValue()).toBe(notes);
@@ -164,8 +164,8 @@ describe("a cluster's page", () => {
     const stored = async () => (await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${from.id}&per_page=200`)).items.find((i) => i.id === issue.id);
     await expect.poll(async () => (await stored())?.severity, { timeout: 30_000 }).toBe(severity);
     expect((await stored())?.corrected_by).toBe("e2e-dashboard");
-    // …and the form, when it shows an answer, says it succeeded (see answerIfShown).
-    await answerIfShown(row.getByRole("form", { name: "Correct labels" }).locator("[data-ok]"), "✓ Corrected");
+    // …and the form says it succeeded.
+    await expectAnswer(row.getByRole("form", { name: "Correct labels" }).locator("[data-ok]"), "✓ Corrected");
 
     await row.getByLabel("Move to cluster").selectOption(to.id);
     await row.getByRole("button", { name: "Move" }).click();
@@ -185,7 +185,7 @@ describe("a cluster's page", () => {
 
     await page.getByRole("button", { name: "Close cluster" }).click();
     await expect.poll(active, { timeout: 30_000 }).toBe(false);
-    await answerIfShown(answer(page, "active-result"), "Closed");
+    await expectAnswer(answer(page, "active-result"), "Closed");
     // The page streams its parts: wait for them rather than counting at once.
     await visit(page, `${base()}/clusters/${cluster.id}`);
     await page.getByText("closed", { exact: true }).waitFor({ timeout: 10_000 });
@@ -237,7 +237,7 @@ describe("operations", () => {
     // Zendesk is not configured in this run, so the ingest service gives up on a sync job at
     // once: a real dead job, made the way operators would meet one.
     await page.getByRole("button", { name: "Sync now" }).click();
-    await answerIfShown(answer(page, "sync-result"), "queued");
+    await expectAnswer(answer(page, "sync-result"), "queued");
 
     const row = page.getByTestId("job-row").filter({ hasText: "Zendesk sync is off" });
     await eventually(page, async () => (await row.count()) > 0, "the dead sync job on the page");

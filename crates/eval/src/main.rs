@@ -508,7 +508,15 @@ impl FineTuned {
         test: &Issues,
         classes: usize,
     ) -> anyhow::Result<FineTuned> {
-        let settings = finetune::Settings::default();
+        // The seed orders the batches (nothing else is random): `FINE_TUNE_SEED` to see how
+        // much the result owes to it.
+        let mut settings = finetune::Settings::default();
+        if let Some(seed) = std::env::var("FINE_TUNE_SEED")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            settings.seed = seed.parse().context("FINE_TUNE_SEED is a number")?;
+        }
         let ids = |texts: &[String]| -> anyhow::Result<Vec<Vec<u32>>> {
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             Ok(embedder.token_ids(&refs, FINE_TUNE_TOKENS)?)

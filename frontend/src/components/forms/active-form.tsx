@@ -1,22 +1,25 @@
 "use client";
 
-import { useActionState } from "react";
-import { setClusterActive, type ActionResult } from "@/lib/server/actions";
+import { setClusterActive } from "@/lib/server/actions";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 /**
  * Closes an active cluster (new issues stop joining it; it keeps its issues and automatic passes
  * leave it alone) or reopens a closed one.
  */
 export function ActiveForm({ clusterId, active }: { clusterId: string; active: boolean }) {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(setClusterActive.bind(null, clusterId, !active), null);
+  const [result, action, pending] = useSave(setClusterActive.bind(null, clusterId, !active));
   return (
     <form
-      action={action}
       className="space-y-2"
       aria-label={active ? "Close cluster" : "Reopen cluster"}
       onSubmit={(e) => {
-        if (active && !window.confirm("Close this cluster? New issues stop joining it; it keeps the issues it has.")) e.preventDefault();
+        if (active && !window.confirm("Close this cluster? New issues stop joining it; it keeps the issues it has.")) {
+          e.preventDefault();
+          return;
+        }
+        action(e);
       }}
     >
       <p className="text-sm text-slate-600">

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -82,6 +82,33 @@ describe("ReviewForm", () => {
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
 
     expect(await screen.findByRole("alert")).toHaveTextContent('unknown pm_status "maybe"');
+  });
+
+  it("says so when the dashboard's server cannot be reached, and lets the PM try again", async () => {
+    saveClusterReview.mockRejectedValueOnce(new Error("Failed to fetch")).mockResolvedValueOnce({ ok: true, message: "Saved", at: 6 });
+    render(<ReviewForm clusterId="c-1" status="new" notes="" statuses={["new"]} />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("could not reach its server: Failed to fetch");
+
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Saved");
+    expect(saveClusterReview).toHaveBeenCalledTimes(2);
+  });
+
+  it("sends one save for a double click and reads “Saving…” until the answer", async () => {
+    let answer: (r: { ok: boolean; message: string; at: number }) => void = () => {};
+    saveClusterReview.mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    render(<ReviewForm clusterId="c-1" status="new" notes="" statuses={["new"]} />);
+
+    await userEvent.dblClick(screen.getByRole("button", { name: "Save" }));
+    expect(screen.getByRole("button", { name: "Saving…" })).toBeDisabled();
+    expect(screen.getByRole("status")).toHaveTextContent("");
+    answer({ ok: true, message: "Saved", at: 7 });
+
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Saved"));
+    expect(screen.getByRole("button", { name: "Save" })).toBeEnabled();
+    expect(saveClusterReview).toHaveBeenCalledOnce();
   });
 
   it("offers every status by its label", () => {

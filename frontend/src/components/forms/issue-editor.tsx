@@ -1,18 +1,19 @@
 "use client";
 
-import { useActionState, useState } from "react";
-import { correctIssue, type ActionResult } from "@/lib/server/actions";
+import { useState } from "react";
+import { correctIssue } from "@/lib/server/actions";
 import type { IssueLabels } from "@/lib/patch";
 import { humanize } from "@/lib/format";
 import { severityStyle } from "@/lib/severity";
 import { useEditorOptions } from "./editor-context";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 /** Corrects one issue: its labels, or the cluster it belongs to. Collapsed until opened. */
 export function IssueEditor({ issue }: { issue: IssueLabels }) {
   const { taxonomy, clusters } = useEditorOptions();
-  const [labelsResult, labelsAction, labelsPending] = useActionState<ActionResult | null, FormData>(correctIssue.bind(null, issue), null);
-  const [moveResult, moveAction, movePending] = useActionState<ActionResult | null, FormData>(correctIssue.bind(null, issue), null);
+  const [labelsResult, labelsAction, labelsPending] = useSave(correctIssue.bind(null, issue));
+  const [moveResult, moveAction, movePending] = useSave(correctIssue.bind(null, issue));
   const [category, setCategory] = useState(issue.category);
   const subcategories = taxonomy?.categories.find((c) => c.key === category)?.subcategories ?? [];
   const id = (name: string) => `${name}-${issue.id}`;
@@ -24,7 +25,7 @@ export function IssueEditor({ issue }: { issue: IssueLabels }) {
         Edit<span className="sr-only"> issue {issue.id}</span>
       </summary>
       <div className="mt-2 w-72 space-y-4 rounded-md border border-slate-200 bg-slate-50 p-3">
-        <form action={labelsAction} aria-label="Correct labels" className="space-y-2">
+        <form onSubmit={labelsAction} aria-label="Correct labels" className="space-y-2">
           <p className="text-xs font-semibold text-slate-800">Correct labels</p>
           <div>
             <label htmlFor={id("category")} className="field-label">
@@ -83,7 +84,7 @@ export function IssueEditor({ issue }: { issue: IssueLabels }) {
             <FormMessage result={labelsResult} />
           </div>
         </form>
-        <form action={moveAction} aria-label="Move to another cluster" className="space-y-2 border-t border-slate-200 pt-3">
+        <form onSubmit={moveAction} aria-label="Move to another cluster" className="space-y-2 border-t border-slate-200 pt-3">
           <label htmlFor={id("cluster")} className="field-label">
             Move to cluster
           </label>

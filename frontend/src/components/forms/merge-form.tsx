@@ -1,22 +1,25 @@
 "use client";
 
-import { useActionState } from "react";
-import { mergeCluster, type ActionResult } from "@/lib/server/actions";
+import { mergeCluster } from "@/lib/server/actions";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 export type ClusterOption = { id: string; name: string; group: string; issues: number };
 
 /** Merges this cluster into another: its issues move there and this one is retired. */
 export function MergeForm({ clusterId, options }: { clusterId: string; options: ClusterOption[] }) {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(mergeCluster.bind(null, clusterId), null);
+  const [result, action, pending] = useSave(mergeCluster.bind(null, clusterId));
   const groups = [...new Set(options.map((o) => o.group))];
   return (
     <form
-      action={action}
       className="space-y-2"
       aria-label="Merge cluster"
       onSubmit={(e) => {
-        if (!window.confirm("Merge this cluster? Its issues move to the chosen cluster and this one is retired.")) e.preventDefault();
+        if (!window.confirm("Merge this cluster? Its issues move to the chosen cluster and this one is retired.")) {
+          e.preventDefault();
+          return;
+        }
+        action(e);
       }}
     >
       <label htmlFor="merge-into" className="field-label">

@@ -1,13 +1,13 @@
 "use client";
 
-import { useActionState } from "react";
-import { retryJob, triggerSync, type ActionResult } from "@/lib/server/actions";
+import { retryJob, triggerSync } from "@/lib/server/actions";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 export function RetryButton({ queue, jobId }: { queue: string; jobId: string }) {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(retryJob.bind(null, queue, jobId), null);
+  const [result, action, pending] = useSave(retryJob.bind(null, queue, jobId));
   return (
-    <form action={action} className="flex flex-col items-end gap-1">
+    <form onSubmit={action} className="flex flex-col items-end gap-1">
       <button type="submit" className="btn-secondary" disabled={pending || result?.ok === true}>
         {pending ? "Retrying…" : "Retry"}
         <span className="sr-only"> job {jobId}</span>
@@ -18,9 +18,9 @@ export function RetryButton({ queue, jobId }: { queue: string; jobId: string }) 
 }
 
 export function SyncNowForm() {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(triggerSync, null);
+  const [result, action, pending] = useSave(triggerSync);
   return (
-    <form action={action} className="flex flex-wrap items-end gap-2" aria-label="Sync now">
+    <form onSubmit={action} className="flex flex-wrap items-end gap-2" aria-label="Sync now">
       <div>
         <label htmlFor="backfill_days" className="field-label">
           Backfill days <span className="font-normal text-slate-500">(optional)</span>

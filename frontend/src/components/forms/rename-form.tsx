@@ -1,13 +1,13 @@
 "use client";
 
-import { useActionState } from "react";
-import { renameCluster, type ActionResult } from "@/lib/server/actions";
+import { renameCluster } from "@/lib/server/actions";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 export function RenameForm({ clusterId, name }: { clusterId: string; name: string }) {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(renameCluster.bind(null, clusterId), null);
+  const [result, action, pending] = useSave(renameCluster.bind(null, clusterId));
   return (
-    <form action={action} className="space-y-2" aria-label="Rename cluster">
+    <form onSubmit={action} className="space-y-2" aria-label="Rename cluster">
       <label htmlFor="cluster-name" className="field-label">
         Name
       </label>

@@ -1,15 +1,15 @@
 "use client";
 
-import { useActionState } from "react";
-import { saveClusterReview, type ActionResult } from "@/lib/server/actions";
+import { saveClusterReview } from "@/lib/server/actions";
 import { pmStatusLabel } from "@/lib/format";
 import { FormMessage } from "./form-message";
+import { useSave } from "./use-save";
 
 /** A PM's status and notes for a cluster, saved through the API. */
 export function ReviewForm({ clusterId, status, notes, statuses }: { clusterId: string; status: string; notes: string; statuses: string[] }) {
-  const [result, action, pending] = useActionState<ActionResult | null, FormData>(saveClusterReview.bind(null, clusterId), null);
+  const [result, action, pending] = useSave(saveClusterReview.bind(null, clusterId));
   return (
-    <form action={action} className="space-y-3" aria-label="PM review">
+    <form onSubmit={action} className="space-y-3" aria-label="PM review">
       <div>
         <label htmlFor="pm_status" className="field-label">
           PM status
