@@ -120,12 +120,17 @@ pub struct Batch {
 
 impl Batch {
     /// Pads `texts` (token ids, `[CLS]` … `[SEP]`) to the longest of them.
-    pub fn new(texts: &[&[u32]]) -> candle_core::Result<Batch> {
+    pub fn new<T: AsRef<[u32]>>(texts: &[T]) -> candle_core::Result<Batch> {
         let rows = texts.len();
-        let len = texts.iter().map(|t| t.len()).max().unwrap_or(0).max(1);
+        let len = texts
+            .iter()
+            .map(|t| t.as_ref().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let mut ids = vec![0u32; rows * len];
         let mut mask = vec![0f32; rows * len];
-        for (r, t) in texts.iter().enumerate() {
+        for (r, t) in texts.iter().map(AsRef::as_ref).enumerate() {
             ids[r * len..r * len + t.len()].copy_from_slice(t);
             mask[r * len..r * len + t.len()].fill(1.0);
         }
@@ -264,8 +269,7 @@ impl Model {
         let (rows, _) = self.head.w.dims2()?;
         let mut sums = vec![vec![0f32; HIDDEN]; rows];
         for (chunk, labels) in texts.chunks(batch).zip(y.chunks(batch)) {
-            let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let vectors = self.embed(&Batch::new(&refs)?)?.to_vec2::<f32>()?;
+            let vectors = self.embed(&Batch::new(chunk)?)?.to_vec2::<f32>()?;
             for (v, &c) in vectors.iter().zip(labels) {
                 for (s, x) in sums[c].iter_mut().zip(v) {
                     *s += x;
@@ -287,8 +291,7 @@ impl Model {
     pub fn probabilities(&self, texts: &[Vec<u32>], batch: usize) -> anyhow::Result<Vec<Vec<f32>>> {
         let mut out = Vec::with_capacity(texts.len());
         for chunk in texts.chunks(batch) {
-            let refs: Vec<&[u32]> = chunk.iter().map(Vec::as_slice).collect();
-            let logits = self.logits(&Batch::new(&refs)?)?.detach();
+            let logits = self.logits(&Batch::new(chunk)?)?.detach();
             out.extend(candle_nn::ops::softmax(&logits, D::Minus1)?.to_vec2::<f32>()?);
         }
         Ok(out)
@@ -397,9 +400,8 @@ mod tests {
             .unwrap();
         let model = Model::load(&model_dir(), 2).unwrap();
         let ids = token_ids(&texts);
-        let refs: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
         // One padded batch: the padding must not change any text's vector.
-        let ours = model.embed(&Batch::new(&refs).unwrap()).unwrap();
+        let ours = model.embed(&Batch::new(&ids).unwrap()).unwrap();
         let ours = ours.to_vec2::<f32>().unwrap();
         for (a, b) in ours.iter().zip(&shipped) {
             let cosine = embed::dot(a, b);

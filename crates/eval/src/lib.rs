@@ -199,6 +199,11 @@ pub fn argmax(values: &[f32]) -> usize {
         .map_or(0, |(i, _)| i)
 }
 
+/// The most probable class of each row of probabilities (or scores).
+pub fn argmaxes(rows: &[Vec<f32>]) -> Vec<usize> {
+    rows.iter().map(|r| argmax(r)).collect()
+}
+
 /// Micro-averaged precision, recall and F1 of predicted label sets against true label sets.
 pub fn set_prf<T: Ord>(predicted: &[BTreeSet<T>], truth: &[BTreeSet<T>]) -> (f64, f64, f64) {
     let (mut tp, mut np, mut nt) = (0usize, 0usize, 0usize);

@@ -292,6 +292,26 @@ fn blend(tfidf: &[Vec<f32>], minilm: &[Vec<f32>], w: f32) -> Vec<usize> {
         .collect()
 }
 
+/// The weight of TF-IDF's probabilities beside `other`'s (named `name`) that gives the best
+/// validation macro-F1, from [`BLEND`].
+fn choose_blend(
+    tfidf: &[Vec<f32>],
+    other: &[Vec<f32>],
+    y: &[usize],
+    classes: usize,
+    name: &str,
+) -> f32 {
+    let mut best = (f64::MIN, BLEND[0]);
+    for &w in BLEND {
+        let s = macro_f1(&blend(tfidf, other, w), y, classes);
+        eprintln!("  validation blend w(TF-IDF)={w} with {name}: {s:.4}");
+        if s > best.0 {
+            best = (s, w);
+        }
+    }
+    best.1
+}
+
 fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     eprintln!("NLBSE'24");
     let labels = ["bug", "feature", "question"];
@@ -322,7 +342,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
         let texts = train.tfidf_texts(repeats);
         for &c in TFIDF_C {
             let p = tfidf_probabilities(&pick(&texts, &tr), &y_tr, &pick(&texts, &val), classes, c);
-            let s = f1(&p.iter().map(|p| argmax(p)).collect::<Vec<_>>(), &y_val);
+            let s = f1(&argmaxes(&p), &y_val);
             eprintln!("  validation TF-IDF C={c}, title ×{repeats}: {s:.4}");
             if s > best_c.0 {
                 best_c = (s, c, repeats, p);
@@ -330,28 +350,12 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
         }
     }
     let (_, c, repeats, tfidf_val) = best_c;
-    let mut best_w = (f64::MIN, BLEND[0]);
-    for &w in BLEND {
-        let s = f1(&blend(&tfidf_val, &minilm_val, w), &y_val);
-        eprintln!("  validation blend w(TF-IDF)={w}: {s:.4}");
-        if s > best_w.0 {
-            best_w = (s, w);
-        }
-    }
-    let w = best_w.1;
+    let w = choose_blend(&tfidf_val, &minilm_val, &y_val, classes, "MiniLM LR");
 
     // MiniLM fine-tuned on the same training part; its epoch count and its weight beside
     // TF-IDF are chosen on validation.
     let tuned = FineTuned::run(embedder, &train, &tr, &val, &test, classes)?;
-    let mut best_tuned = (f64::MIN, BLEND[0]);
-    for &w in BLEND {
-        let s = f1(&blend(&tfidf_val, &tuned.val, w), &y_val);
-        eprintln!("  validation blend w(TF-IDF)={w} with fine-tuned MiniLM: {s:.4}");
-        if s > best_tuned.0 {
-            best_tuned = (s, w);
-        }
-    }
-    let w_tuned = best_tuned.1;
+    let w_tuned = choose_blend(&tfidf_val, &tuned.val, &y_val, classes, "fine-tuned MiniLM");
 
     // Trained on the whole training split, scored once on test.
     let centroid = NearestCentroid::fit(&train_x, &train.y, classes)?;
@@ -374,10 +378,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
             label(embedder)
         ),
         metric: "macro-F1",
-        value: f1(
-            &minilm_test.iter().map(|p| argmax(p)).collect::<Vec<_>>(),
-            &test.y,
-        ),
+        value: f1(&argmaxes(&minilm_test), &test.y),
         reference: "goal 0.80; SetFit 0.824, RoBERTa 0.792",
     });
     let tfidf_test = tfidf_probabilities(
@@ -391,10 +392,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
         dataset,
         method: format!("TF-IDF words 1-2 + chars 2-5 + LR (C={c}, title ×{repeats})"),
         metric: "macro-F1",
-        value: f1(
-            &tfidf_test.iter().map(|p| argmax(p)).collect::<Vec<_>>(),
-            &test.y,
-        ),
+        value: f1(&argmaxes(&tfidf_test), &test.y),
         reference: "fastText 0.718",
     });
     rows.push(Row {
@@ -414,10 +412,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
             tuned.epochs
         ),
         metric: "macro-F1",
-        value: f1(
-            &tuned.test.iter().map(|p| argmax(p)).collect::<Vec<_>>(),
-            &test.y,
-        ),
+        value: f1(&argmaxes(&tuned.test), &test.y),
         reference: "SetFit 0.824, RoBERTa 0.792",
     });
     let combined = blend(&tfidf_test, &tuned.test, w_tuned);
@@ -551,8 +546,7 @@ impl FineTuned {
                 let mut best = (f64::MIN, 0, model.snapshot()?, Vec::new());
                 model.train(&tr_ids, &y_tr, settings, &mut |epoch, model| {
                     let p = model.probabilities(&val_ids, 32)?;
-                    let predicted: Vec<usize> = p.iter().map(|p| argmax(p)).collect();
-                    let s = macro_f1(&predicted, &y_val, classes);
+                    let s = macro_f1(&argmaxes(&p), &y_val, classes);
                     eprintln!(
                         "  validation fine-tuned MiniLM, epoch {}: {s:.4}",
                         epoch + 1
