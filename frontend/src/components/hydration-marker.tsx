@@ -3,8 +3,8 @@
 import { useEffect } from "react";
 
 /**
- * Marks the document once React has hydrated it (`<html data-hydrated>`). Forms with server
- * actions only show their result from then on; the browser tests wait for the mark before they
+ * Marks the document once React has hydrated it (`<html data-hydrated>`). Forms send nothing
+ * before then; the browser tests wait for the mark before they
  * click, as a person cannot click faster than a page becomes interactive on a loaded machine.
  */
 export function HydrationMarker() {

@@ -9,18 +9,12 @@ import { useSave } from "./use-save";
  * leave it alone) or reopens a closed one.
  */
 export function ActiveForm({ clusterId, active }: { clusterId: string; active: boolean }) {
-  const [result, action, pending] = useSave(setClusterActive.bind(null, clusterId, !active));
+  const [result, action, pending] = useSave(setClusterActive.bind(null, clusterId, !active), active ? "Close this cluster? New issues stop joining it; it keeps the issues it has." : undefined);
   return (
     <form
       className="space-y-2"
       aria-label={active ? "Close cluster" : "Reopen cluster"}
-      onSubmit={(e) => {
-        if (active && !window.confirm("Close this cluster? New issues stop joining it; it keeps the issues it has.")) {
-          e.preventDefault();
-          return;
-        }
-        action(e);
-      }}
+      onSubmit={action}
     >
       <p className="text-sm text-slate-600">
         {active

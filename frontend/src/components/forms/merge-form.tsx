@@ -8,19 +8,13 @@ export type ClusterOption = { id: string; name: string; group: string; issues: n
 
 /** Merges this cluster into another: its issues move there and this one is retired. */
 export function MergeForm({ clusterId, options }: { clusterId: string; options: ClusterOption[] }) {
-  const [result, action, pending] = useSave(mergeCluster.bind(null, clusterId));
+  const [result, action, pending] = useSave(mergeCluster.bind(null, clusterId), "Merge this cluster? Its issues move to the chosen cluster and this one is retired.");
   const groups = [...new Set(options.map((o) => o.group))];
   return (
     <form
       className="space-y-2"
       aria-label="Merge cluster"
-      onSubmit={(e) => {
-        if (!window.confirm("Merge this cluster? Its issues move to the chosen cluster and this one is retired.")) {
-          e.preventDefault();
-          return;
-        }
-        action(e);
-      }}
+      onSubmit={action}
     >
       <label htmlFor="merge-into" className="field-label">
         Merge into

@@ -14,14 +14,16 @@ type Save = (previous: ActionResult | null, form: FormData) => Promise<ActionRes
  * by it stays "Saving…" with no answer although the save succeeded. Here the action is awaited
  * directly and its answer set outside that transition, so it shows whatever the router does; the
  * page's data still comes from the action's revalidation.
+ *
+ * With `confirm`, the person is asked first (`window.confirm`) and nothing is sent if they decline.
  */
-export function useSave(save: Save): [ActionResult | null, (event: FormEvent<HTMLFormElement>) => void, boolean] {
+export function useSave(save: Save, confirm?: string): [ActionResult | null, (event: FormEvent<HTMLFormElement>) => void, boolean] {
   const [result, setResult] = useState<ActionResult | null>(null);
   const [pending, setPending] = useState(false);
   const busy = useRef(false); // a double click lands before `pending` re-renders the button
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (busy.current) return;
+    if (busy.current || (confirm && !window.confirm(confirm))) return;
     busy.current = true;
     setPending(true);
     save(result, new FormData(event.currentTarget))
