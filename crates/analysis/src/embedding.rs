@@ -79,6 +79,26 @@ pub struct EmbeddedTicket {
     vectors: Vec<Vec<f32>>,
     /// The customer's text, normalized, for cue phrases.
     whole: String,
+    /// The message is an automatic reply: no issue, whatever its sentences say.
+    auto_reply: bool,
+    /// The message only thanks or confirms a fix ("Confirmed, it's working now"): a subject
+    /// that still names the old problem is no new evidence of it.
+    closing: bool,
+    /// How many of the sentences come from the subject (they come first).
+    from_subject: usize,
+}
+
+/// Words a reply that only thanks or confirms a fix has at most.
+const CLOSING_WORDS: usize = 30;
+/// How much closer than usual a sentence must be to a subcategory when the ticket is about
+/// billing, access, paperwork or sales: such tickets name the product in passing.
+const NOT_PRODUCT_MARGIN: f32 = 0.25;
+
+/// Whether a message body only thanks or confirms that something works now.
+fn closing_note(body: &str) -> bool {
+    let normalized = offline::normalize(body);
+    normalized.split_whitespace().count() <= CLOSING_WORDS
+        && offline::any_cue(&normalized, offline::CLOSING_CUES)
 }
 
 impl EmbeddedTicket {
@@ -230,13 +250,17 @@ impl EmbeddingAnalyzer {
         &self,
         tickets: &[&IncomingTicket],
     ) -> Result<Vec<EmbeddedTicket>, EmbedError> {
-        let prepared: Vec<(Vec<Sentence>, String)> = tickets
+        let prepared: Vec<(Vec<Sentence>, String, (bool, bool, usize))> = tickets
             .iter()
             .map(|t| {
-                let (subject, body) = offline::customer_text(t);
+                let text = offline::customer_text(t);
+                let (subject, body) = (&text.subject, &text.body);
                 let mut sentences = offline::sentences(&format!("{subject}.\n{body}"));
                 sentences.truncate(MAX_SENTENCES);
-                (sentences, offline::normalize(&format!("{subject} {body}")))
+                let whole = offline::normalize(&format!("{subject} {body}"));
+                let from_subject = offline::sentences(subject).len().min(sentences.len());
+                let closing = closing_note(body);
+                (sentences, whole, (text.auto_reply, closing, from_subject))
             })
             .collect();
         // Each distinct sentence is embedded once: greetings that survive the filter, "this is
@@ -245,7 +269,7 @@ impl EmbeddingAnalyzer {
         let mut texts: Vec<&str> = Vec::new();
         let slots: Vec<Vec<usize>> = prepared
             .iter()
-            .map(|(sentences, _)| {
+            .map(|(sentences, _, _)| {
                 sentences
                     .iter()
                     .map(|s| {
@@ -261,11 +285,16 @@ impl EmbeddingAnalyzer {
         Ok(prepared
             .into_iter()
             .zip(&slots)
-            .map(|((sentences, whole), slots)| EmbeddedTicket {
-                sentences,
-                vectors: slots.iter().map(|&i| vectors[i].clone()).collect(),
-                whole,
-            })
+            .map(
+                |((sentences, whole, (auto_reply, closing, from_subject)), slots)| EmbeddedTicket {
+                    sentences,
+                    vectors: slots.iter().map(|&i| vectors[i].clone()).collect(),
+                    whole,
+                    auto_reply,
+                    closing,
+                    from_subject,
+                },
+            )
             .collect())
     }
 
@@ -280,7 +309,17 @@ impl EmbeddingAnalyzer {
             sentences,
             vectors: vecs,
             whole,
+            auto_reply,
+            closing,
+            from_subject,
         } = ticket;
+        if *auto_reply {
+            return AnalysisOutcome::no_issue(offline::AUTO_REPLY);
+        }
+        let not_product = offline::NOT_PRODUCT_CUES
+            .iter()
+            .find(|(cue, _)| offline::contains_phrase(whole, cue))
+            .map(|(_, reason)| *reason);
         let t = self.thresholds;
         // The class is logistic regression's; the score is the cosine to that class's
         // examples (comparable across taxonomies), the margin the probability margin.
@@ -295,9 +334,17 @@ impl EmbeddingAnalyzer {
             })
             .collect();
         // Evidence per subcategory: the sentences that land in it closely enough.
+        let needed = t.min_similarity
+            + if not_product.is_some() {
+                NOT_PRODUCT_MARGIN
+            } else {
+                0.0
+            };
         let mut evidence: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, p) in predictions.iter().enumerate() {
-            if p.class < self.pairs.len() && p.score >= t.min_similarity {
+            // A thank-you under the old subject: the subject is no new report.
+            let stale_subject = *closing && i < *from_subject;
+            if p.class < self.pairs.len() && p.score >= needed && !stale_subject {
                 evidence.entry(p.class).or_default().push(i);
             }
         }
@@ -307,10 +354,11 @@ impl EmbeddingAnalyzer {
         ranked.sort_by(|a, b| strength(b).total_cmp(&strength(a)).then(a.cmp(b)));
 
         let Some(&primary) = ranked.first() else {
-            let skip = offline::NOT_PRODUCT_CUES
-                .iter()
-                .find(|(cue, _)| offline::contains_phrase(whole, cue))
-                .map_or("No product issue described", |(_, reason)| *reason);
+            let skip = not_product.unwrap_or(if *closing {
+                "Thanks or confirmation"
+            } else {
+                "No product issue described"
+            });
             return AnalysisOutcome {
                 issues: vec![],
                 no_product_issue: true,
@@ -355,7 +403,7 @@ impl EmbeddingAnalyzer {
                         .severity(&own_text, whole, &vecs[top])
                         .as_str()
                         .to_string(),
-                    summary: truncate_words(&sentences[top].original, 140),
+                    summary: domain::cleaning::problem_statement(&sentences[top].original, 140),
                     detail: Some(truncate_words(
                         &own.iter()
                             .map(|&i| sentences[i].original.as_str())

@@ -38,6 +38,41 @@ pub(crate) const NOT_PRODUCT_CUES: &[(&str, &str)] = &[
     ("demo of", "Sales inquiry"),
     ("account owner", "Account administration"),
     ("primary contact", "Account administration"),
+    ("account admin", "Account administration"),
+    ("unlock my account", "Account access"),
+    ("charged twice", "Billing inquiry"),
+    ("duplicate charge", "Billing inquiry"),
+    ("card on file", "Billing inquiry"),
+    ("sales tax", "Billing inquiry"),
+    ("tax exempt", "Billing inquiry"),
+    ("w-9", "Vendor paperwork"),
+    ("remittance", "Vendor paperwork"),
+    ("soc 1", "Compliance document request"),
+    ("soc 2", "Compliance document request"),
+    ("soc report", "Compliance document request"),
+    ("security questionnaire", "Compliance document request"),
+    ("volume pricing", "Sales inquiry"),
+    ("support hours", "Support hours"),
+];
+
+/// Replies that only confirm a fix or thank ("Confirmed, it's working now").
+pub(crate) const CLOSING_CUES: &[&str] = &[
+    "thank",
+    "thanks",
+    "working now",
+    "works now",
+    "fixed it",
+    "did the trick",
+    "looks good now",
+    "all good",
+    "resolved",
+    "perfect",
+    "appreciate",
+    "confirmed",
+    "that worked",
+    "great",
+    "awesome",
+    "sorted",
 ];
 
 pub(crate) const FEATURE_CUES: &[&str] = &[
@@ -175,7 +210,11 @@ impl KeywordAnalyzer {
 
     /// The analysis, synchronously (it does no I/O).
     pub fn extract(&self, ticket: &IncomingTicket) -> AnalysisOutcome {
-        let (subject, body) = customer_text(ticket);
+        let text = customer_text(ticket);
+        if text.auto_reply {
+            return AnalysisOutcome::no_issue(AUTO_REPLY);
+        }
+        let (subject, body) = (text.subject, text.body);
         let sentences = sentences(&format!("{subject}.\n{body}"));
         let subject_lower = normalize(&subject);
 
@@ -260,7 +299,7 @@ impl KeywordAnalyzer {
                     subcategory: c.subcategory.clone(),
                     issue_type: issue_type(&own_text).as_str().to_string(),
                     severity: severity(&own_text, &text_lower).as_str().to_string(),
-                    summary: truncate_words(&sentence.original, 140),
+                    summary: domain::cleaning::problem_statement(&sentence.original, 140),
                     detail: Some(truncate_words(
                         &c.supporting
                             .iter()
@@ -309,18 +348,19 @@ pub(crate) struct Sentence {
     pub(crate) normalized: String,
 }
 
+/// Why an automatic reply yields no issue.
+pub(crate) const AUTO_REPLY: &str = "Auto-reply";
+
 /// The customer's own words: the subject and the description (or, without a description, the
-/// public comments). Agent replies and internal notes are left out: agents use the product's
-/// vocabulary for unrelated suggestions.
-pub(crate) fn customer_text(ticket: &IncomingTicket) -> (String, String) {
-    let subject = ticket.subject.clone().unwrap_or_default();
-    let body = ticket
-        .description
-        .clone()
-        .filter(|d| !d.trim().is_empty())
-        .or_else(|| ticket.public_comments.clone())
-        .unwrap_or_default();
-    (subject, body)
+/// public comments), without quoted history, transcript apparatus, form headers, greetings and
+/// signatures ([`domain::cleaning`]). Agent replies and internal notes are left out: agents use
+/// the product's vocabulary for unrelated suggestions.
+pub(crate) fn customer_text(ticket: &IncomingTicket) -> domain::cleaning::CustomerText {
+    domain::cleaning::customer_text(
+        ticket.subject.as_deref(),
+        ticket.description.as_deref(),
+        ticket.public_comments.as_deref(),
+    )
 }
 
 /// Splits text into sentences, dropping greetings, sign-offs and signature lines.
@@ -353,7 +393,7 @@ const LINE_LABELS: &[&str] = &[
 ];
 
 fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
-    let mut s = raw.trim().trim_start_matches(['-', '*', '>', ' ']).trim();
+    let mut s = domain::cleaning::strip_opener(raw.trim().trim_start_matches(['-', '*', '>', ' ']));
     while let Some(label) = LINE_LABELS
         .iter()
         .find(|l| s.len() > l.len() && s.get(..l.len()).is_some_and(|p| p.eq_ignore_ascii_case(l)))
@@ -374,7 +414,7 @@ fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
     ]
     .iter()
     .any(|b| normalized.starts_with(b) && words <= 4);
-    if words >= 2 && !boilerplate {
+    if words >= 2 && !boilerplate && !domain::cleaning::is_pleasantry(s) {
         out.push(Sentence {
             original: s.trim_end_matches('.').to_string(),
             normalized,

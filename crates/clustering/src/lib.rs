@@ -33,6 +33,10 @@ pub struct Thresholds {
     /// similarity fell below this is split by re-clustering its members.
     pub split_below: f32,
     pub split_min: u32,
+    /// Two clusters of a subcategory whose average pairwise similarity is at least this but
+    /// were not merged (below `merge`, or both shaped by a person) are suggested to a person
+    /// as one problem.
+    pub suggest: f32,
 }
 
 impl Default for Thresholds {
@@ -42,6 +46,7 @@ impl Default for Thresholds {
             merge: 0.60,
             split_below: 0.30,
             split_min: 6,
+            suggest: 0.45,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and the most central issue summary that carries them.
 
 use crate::centroid::Centroid;
+use domain::cleaning::{awkward_start, problem_statement, short_statement};
 use domain::text::{content_tokens, truncate_words};
 use std::collections::HashMap;
 
@@ -63,40 +64,90 @@ pub struct OfflineName {
     pub terms: Vec<String>,
 }
 
-/// Names a cluster from its members' summaries and embeddings: the summary closest to the
-/// cluster's mean direction, with a small bonus for each distinctive term it contains (so a
-/// central but vague summary loses to an equally central, specific one).
+/// Words a cluster name has at most ("X2 terminal loses Wi-Fi after firmware 3.2").
+pub const NAME_WORDS: usize = 8;
+
+/// Names a cluster from its members' summaries and embeddings. Each summary is made a short
+/// statement ([`domain::cleaning::short_statement`]: no greeting or opener, identifiers
+/// masked, first clause, no first-person framing); the name is the statement of the member
+/// closest to the cluster's mean direction, with a bonus for each distinctive term it carries
+/// and a penalty for a statement that opens with a pronoun or a question word or says too
+/// little. The summary states the problem in the central member's words and the terms reports
+/// most often share.
 pub fn offline_name(
     summaries: &[&str],
     vectors: &[&[f32]],
     centroid: &Centroid,
     terms: &[String],
 ) -> Option<OfflineName> {
+    let statements: Vec<String> = summaries
+        .iter()
+        .map(|s| short_statement(s, NAME_WORDS))
+        .collect();
     let best = (0..summaries.len())
         .map(|i| {
-            let words = content_tokens(summaries[i]);
+            let words = content_tokens(&statements[i]);
             let covered = terms.iter().filter(|t| words.contains(t)).count();
             let closeness = vectors.get(i).map_or(0.0, |v| centroid.cosine(v));
-            (i, closeness + 0.05 * covered as f32)
+            let mut score = closeness + 0.05 * covered as f32;
+            if awkward_start(&statements[i]) {
+                score -= 0.15;
+            }
+            if summaries[i].trim_end().ends_with('?') {
+                score -= 0.1;
+            }
+            if words.len() < 2 {
+                score -= 0.3;
+            }
+            (i, score)
         })
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?
         .0;
-    let name = truncate_words(summaries[best], NAME_CHARS);
-    let n = summaries.len();
-    let summary = if terms.is_empty() {
-        format!("{n} issue{}.", if n == 1 { "" } else { "s" })
+    let name = if statements[best].is_empty() {
+        truncate_words(summaries[best], NAME_CHARS)
     } else {
-        format!(
-            "{n} issue{} most distinctively about: {}.",
-            if n == 1 { "" } else { "s" },
-            terms.join(", ")
-        )
+        truncate_words(&statements[best], NAME_CHARS)
+    };
+    let n = summaries.len();
+    let reports = if n == 1 {
+        "1 report".to_string()
+    } else {
+        format!("{n} reports")
+    };
+    let said = problem_statement(summaries[best], 160);
+    let said = said.trim_end_matches(['.', '!', '?']);
+    let summary = match terms.len() {
+        0 => format!("{said}. {reports}."),
+        _ => format!(
+            "{said}. {reports}; they most often mention {}.",
+            join_terms(&terms[..terms.len().min(4)])
+        ),
     };
     Some(OfflineName {
         name,
         summary,
         terms: terms.to_vec(),
     })
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_terms(terms: &[String]) -> String {
+    match terms {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The name of a cluster of one issue: its summary as a short statement (the summary itself
+/// when nothing of it is left).
+pub fn first_name(summary: &str) -> String {
+    let statement = short_statement(summary, NAME_WORDS);
+    if statement.split_whitespace().count() >= 2 {
+        truncate_words(&statement, NAME_CHARS)
+    } else {
+        truncate_words(summary, NAME_CHARS)
+    }
 }
 
 /// Share of the earlier terms still among the current ones (1 when there were none).
@@ -112,7 +163,10 @@ pub fn terms_overlap(before: &[String], now: &[String]) -> f64 {
 /// now that it has `count` issues and terms `now`: its distinctive terms moved on, or it was
 /// named after its first issue or two and has grown to a real cluster since.
 pub fn materially_changed(before: &[String], now: &[String], named_from: u32, count: u32) -> bool {
-    (named_from < 3 && count >= 3) || terms_overlap(before, now) < MIN_TERMS_OVERLAP
+    (named_from < 2 && count >= 2)
+        || (named_from < 3 && count >= 3)
+        || count >= named_from.saturating_mul(2).max(4)
+        || terms_overlap(before, now) < MIN_TERMS_OVERLAP
 }
 
 #[cfg(test)]
@@ -158,7 +212,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(named.name, "Android clock-in button broken");
-        assert!(named.summary.starts_with("3 issues"), "{}", named.summary);
+        assert_eq!(
+            named.summary,
+            "Android clock-in button broken. 3 reports; they most often mention android and clock-in."
+        );
         assert!(offline_name(&[], &[], &centroid, &terms).is_none());
     }
 
@@ -174,6 +231,11 @@ mod tests {
         assert!(materially_changed(&before, &moved, 10, 14));
         // Named after its first issue, now a real cluster.
         assert!(materially_changed(&before, &before, 1, 3));
-        assert!(!materially_changed(&before, &before, 1, 2));
+        // Every cluster of two issues or more gets a name of its own.
+        assert!(materially_changed(&before, &before, 1, 2));
+        assert!(!materially_changed(&before, &before, 2, 2));
+        // Doubled since it was named: named again from the larger evidence.
+        assert!(materially_changed(&before, &before, 10, 20));
+        assert!(!materially_changed(&before, &before, 10, 19));
     }
 }

@@ -99,6 +99,15 @@ impl IssueDraft {
 }
 
 impl AnalysisOutcome {
+    /// A ticket that describes no product problem, and why.
+    pub fn no_issue(reason: &str) -> Self {
+        AnalysisOutcome {
+            issues: vec![],
+            no_product_issue: true,
+            skip_reason: Some(reason.to_string()),
+        }
+    }
+
     /// Validates the whole outcome: all issues are valid or none is taken, so a bad analyzer
     /// answer never leaves a ticket half-analyzed.
     pub fn validate(&self, taxonomy: &Taxonomy) -> Result<Vec<ValidatedIssue>, TaxonomyError> {

@@ -4,6 +4,7 @@
 //! No database, no HTTP, no I/O beyond reading a taxonomy file the caller names: every service
 //! and every adapter crate depends on this one, so it stays small and fast to compile.
 
+pub mod cleaning;
 pub mod clustering;
 pub mod customer;
 pub mod ids;

@@ -65,12 +65,19 @@ pub fn clean(text: &str) -> String {
 }
 
 /// The text an issue's embedding is computed from: what the issue is about, in the words the
-/// clusterer compares (its summary, and the customer's quote when it adds something).
-pub fn issue_embedding_text(summary: &str, quote: Option<&str>) -> String {
-    match quote {
-        Some(q) if q != summary => format!("{summary}. {q}"),
-        _ => summary.to_string(),
-    }
+/// clusterer compares — its summary and its evidence (the detail, else the customer's quote),
+/// with identifiers, dates and amounts masked ([`crate::cleaning::mask_identifiers`]), so two
+/// reports of one problem differ only in how they describe it.
+pub fn issue_embedding_text(summary: &str, detail: Option<&str>, quote: Option<&str>) -> String {
+    let evidence = detail.filter(|d| !d.trim().is_empty()).or(quote);
+    let text = match evidence {
+        Some(e) if e.trim() != summary.trim() && !e.contains(summary.trim()) => {
+            format!("{summary}. {e}")
+        }
+        Some(e) => e.to_string(),
+        None => summary.to_string(),
+    };
+    crate::cleaning::mask_identifiers(&text)
 }
 
 /// Cuts `text` to at most `max` characters on a word boundary, adding "…" when cut.

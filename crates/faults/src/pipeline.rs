@@ -96,8 +96,18 @@ impl Pipeline {
         ))
     }
 
-    /// Waits until `expected` tickets are stored and analyzed, every issue clustered and no
-    /// job outstanding (twice in a row, a stats pass apart), sampling memory meanwhile.
+    /// Whether the clusterer's consolidation and naming pass has seen every placement.
+    pub async fn consolidated(&self) -> bool {
+        match self.pool.get().await {
+            Ok(mut conn) => db::models::consolidation::is_current(&mut conn)
+                .await
+                .unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until `expected` tickets are stored and analyzed, every issue clustered, the
+    /// clusters consolidated and named, and no job outstanding (twice in a row, a stats pass apart), sampling memory meanwhile.
     pub async fn settle(
         &self,
         expected: usize,
@@ -111,7 +121,9 @@ impl Pipeline {
                 s.sample_memory();
             }
             match self.progress().await {
-                Ok((total, done, 0, 0)) if total as usize == expected && done == total => {
+                Ok((total, done, 0, 0))
+                    if total as usize == expected && done == total && self.consolidated().await =>
+                {
                     calm += 1;
                     if calm >= 3 {
                         return Ok(());

@@ -165,7 +165,11 @@ async fn record_paid_failure(
 /// The text an issue's embedding is computed from: what the issue is about, in the words the
 /// clusterer compares (its summary, and the customer's quote when it adds something).
 pub fn embedding_text(issue: &ValidatedIssue) -> String {
-    domain::text::issue_embedding_text(&issue.summary, issue.representative_quote.as_deref())
+    domain::text::issue_embedding_text(
+        &issue.summary,
+        issue.detail.as_deref(),
+        issue.representative_quote.as_deref(),
+    )
 }
 
 /// One embedding per issue, computed off the async workers.

@@ -16,6 +16,8 @@ pub struct Progress {
     pub clusters: i64,
     pub outstanding_jobs: u64,
     pub dead_jobs: u64,
+    /// The clusterer's consolidation and naming pass has seen every placement.
+    pub consolidated: bool,
 }
 
 impl Progress {
@@ -24,6 +26,7 @@ impl Progress {
         self.analyzed + self.failed >= self.tickets
             && self.unclustered == 0
             && self.outstanding_jobs == 0
+            && self.consolidated
     }
 }
 
@@ -42,6 +45,7 @@ pub async fn progress(infra: &Infra) -> anyhow::Result<Progress> {
         clusters,
         outstanding_jobs: depths.iter().map(|d| d.outstanding()).sum(),
         dead_jobs: depths.iter().map(|d| d.dead).sum(),
+        consolidated: db::models::consolidation::is_current(&mut conn).await?,
     })
 }
 
@@ -52,8 +56,17 @@ pub async fn run(infra: &Infra, wait: Duration, top: i64) -> anyhow::Result<()> 
     let mut p = progress(infra).await?;
     while !p.settled() && started.elapsed() < wait {
         let line = format!(
-            "  … {}/{} tickets analyzed, {} issues, {} waiting for a cluster, {} jobs queued",
-            p.analyzed, p.tickets, p.issues, p.unclustered, p.outstanding_jobs
+            "  … {}/{} tickets analyzed, {} issues, {} waiting for a cluster, {} jobs queued{}",
+            p.analyzed,
+            p.tickets,
+            p.issues,
+            p.unclustered,
+            p.outstanding_jobs,
+            if p.consolidated {
+                ""
+            } else {
+                ", naming clusters"
+            }
         );
         if line != last_line {
             println!("{line}");

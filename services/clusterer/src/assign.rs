@@ -19,8 +19,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
 
-/// Longest cluster name made from an issue summary (seed: ≤ 100 characters).
-pub(crate) const NAME_CHARS: usize = clustering::naming::NAME_CHARS;
+/// The name a cluster opened by one issue has until it is named from its members: the
+/// issue's summary as a short statement ([`clustering::naming::first_name`]).
+pub(crate) use clustering::naming::first_name;
 
 /// How issues are placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -247,7 +248,7 @@ pub async fn assign_issues(
                     let index = match found {
                         Some(i) => i,
                         None => {
-                            let name = domain::text::truncate_words(&issue.summary, NAME_CHARS);
+                            let name = first_name(&issue.summary);
                             let created =
                                 cluster::create(conn, category, subcategory, &name).await?;
                             open.push(Open {

@@ -92,9 +92,61 @@ pub async fn consolidate_subcategory(
                     split_cluster(conn, (category, subcategory), s, thresholds, model, now).await?;
             }
         }
+        let states = if report.split > 0 {
+            centroid::active_states(conn, category, subcategory).await?
+        } else {
+            states
+        };
+        let suggestions = suggestions(&states, thresholds, model);
+        db::models::consolidation::replace_suggestions(conn, category, subcategory, &suggestions)
+            .await?;
         Ok(report)
     })
     .await
+}
+
+/// Suggestions a cluster keeps at most (the most alike first).
+const SUGGESTIONS_PER_CLUSTER: usize = 5;
+
+/// Pairs of active clusters that look like one problem but stay apart: their average
+/// pairwise similarity is at least `suggest` and below `merge`, or above it with both shaped
+/// by a person (never merged automatically). At most [`SUGGESTIONS_PER_CLUSTER`] per cluster.
+fn suggestions(
+    states: &[ClusterState],
+    thresholds: Thresholds,
+    model: &str,
+) -> Vec<db::models::consolidation::Suggestion> {
+    let with: Vec<(&ClusterState, Centroid)> = states
+        .iter()
+        .filter_map(|s| Some((s, centroid_of(s, model)?)))
+        .collect();
+    let mut pairs = Vec::new();
+    for (i, (a, ca)) in with.iter().enumerate() {
+        for (b, cb) in &with[i + 1..] {
+            let link = ca.linkage(cb);
+            let kept_apart = link < thresholds.merge || (a.curated && b.curated);
+            if link >= thresholds.suggest && kept_apart {
+                pairs.push((link, a.cluster_id(), b.cluster_id()));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut per: HashMap<uuid::Uuid, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (link, a, b) in pairs {
+        let (na, nb) = (*per.get(&a.0).unwrap_or(&0), *per.get(&b.0).unwrap_or(&0));
+        if na >= SUGGESTIONS_PER_CLUSTER || nb >= SUGGESTIONS_PER_CLUSTER {
+            continue;
+        }
+        *per.entry(a.0).or_default() += 1;
+        *per.entry(b.0).or_default() += 1;
+        out.push(db::models::consolidation::Suggestion {
+            a,
+            b,
+            similarity: link,
+        });
+    }
+    out
 }
 
 /// Re-clusters an incoherent cluster's members; the part holding the most pinned issues
@@ -143,8 +195,7 @@ async fn split_cluster(
         if *label == keep || movable.len() < 2 {
             continue;
         }
-        let name =
-            domain::text::truncate_words(&members[movable[0]].summary, crate::assign::NAME_CHARS);
+        let name = crate::assign::first_name(&members[movable[0]].summary);
         let new = cluster::create(conn, group.0, group.1, &name).await?;
         let ids: Vec<IssueId> = movable.iter().map(|&i| IssueId(members[i].id)).collect();
         let moved = centroid::move_unpinned(conn, &ids, new.cluster_id()).await?;

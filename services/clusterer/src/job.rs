@@ -28,6 +28,46 @@ pub struct ClustererState {
     pub cache: crate::assign::CentroidCache,
     /// Clusters whose statistics wait for a refresh (see [`crate::stats`]).
     pub dirty: crate::stats::DirtyClusters,
+    /// When this process last placed an issue (for the pass that runs once a backlog drains).
+    pub activity: Activity,
+}
+
+/// How many jobs placed issues, and when the last one did.
+#[derive(Debug)]
+pub struct Activity {
+    started: std::time::Instant,
+    placed: std::sync::atomic::AtomicU64,
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Activity {
+            started: std::time::Instant::now(),
+            placed: Default::default(),
+            last_ms: Default::default(),
+        }
+    }
+}
+
+impl Activity {
+    pub fn record(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.last_ms
+            .store(self.started.elapsed().as_millis() as u64, Relaxed);
+        self.placed.fetch_add(1, Relaxed);
+    }
+
+    /// Jobs that placed issues so far.
+    pub fn placed(&self) -> u64 {
+        self.placed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Time since the last placement.
+    pub fn quiet_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(std::sync::atomic::Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
 }
 
 impl ClustererState {
@@ -45,13 +85,18 @@ impl ClustererState {
             namer: Namer::Offline,
             cache: Default::default(),
             dirty: Default::default(),
+            activity: Default::default(),
         }
     }
 }
 
 /// The text an issue's embedding is computed from (the same as the analyzer's).
 pub fn embedding_text(issue: &IssueRow) -> String {
-    domain::text::issue_embedding_text(&issue.summary, issue.representative_quote.as_deref())
+    domain::text::issue_embedding_text(
+        &issue.summary,
+        issue.detail.as_deref(),
+        issue.representative_quote.as_deref(),
+    )
 }
 
 /// The embeddings of `issues` by `model`: stored ones, and for issues stored without one (an
@@ -134,6 +179,7 @@ pub async fn handle(
         crate::assign::assign_issues(&mut conn, &pending, ticket.ticket_created_at, placement)
             .await?;
     state.dirty.mark(&touched);
+    state.activity.record();
     tracing::info!(
         issues = pending.len(),
         clusters = touched.len(),
@@ -190,31 +236,81 @@ pub async fn scheduled(
     }
 }
 
-/// Runs a consolidation and naming pass ([`crate::consolidate::pass`]) every `every` until
-/// aborted (semantic method only: the keyword baseline has no centroids to consolidate).
-pub async fn consolidation(state: Arc<ClustererState>, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// How often the consolidation task looks whether a pass is due.
+const CONSOLIDATION_POLL: Duration = Duration::from_millis(200);
+/// Passes run back to back at most while each still changes clusters (a merge can bring two
+/// others within reach of each other; each pass's merges converge, so a few suffice).
+const PASSES_IN_A_ROW: usize = 10;
+
+/// Runs consolidation and naming passes ([`crate::consolidate::pass`]) until aborted (semantic
+/// method only: the keyword baseline has no centroids to consolidate): once no issue has been
+/// placed for `quiet` after some were (a backlog drained: names and merges current within
+/// seconds, which `api report --wait` waits for), every `every` while issues keep arriving,
+/// and at start when the last pass did not see every change (a restart).
+pub async fn consolidation(state: Arc<ClustererState>, every: Duration, quiet: Duration) {
+    let mut seen = state.activity.placed();
+    let mut last_pass = std::time::Instant::now();
+    let mut at_start = true;
     loop {
-        tick.tick().await;
-        let started = std::time::Instant::now();
-        match crate::consolidate::pass(
-            &state.pool,
-            state.thresholds,
-            &state.namer,
-            state.model,
-            Utc::now(),
-        )
-        .await
-        {
-            Ok(r) => tracing::info!(
-                merged = r.merged,
-                split = r.split,
-                named = r.named,
-                secs = started.elapsed().as_secs_f64(),
-                "consolidation pass"
-            ),
-            Err(e) => tracing::warn!(error = %e, "consolidation pass failed"),
+        tokio::time::sleep(CONSOLIDATION_POLL).await;
+        let placed = state.activity.placed();
+        let drained = placed != seen && state.activity.quiet_for() >= quiet;
+        let due = last_pass.elapsed() >= every && placed != seen;
+        let stale = at_start && !consolidation_current(&state.pool).await;
+        at_start = false;
+        if !(drained || due || stale) {
+            continue;
         }
+        seen = placed;
+        for _ in 0..PASSES_IN_A_ROW {
+            match consolidation_pass(&state).await {
+                Ok(changed) if changed => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "consolidation pass failed");
+                    break;
+                }
+            }
+        }
+        last_pass = std::time::Instant::now();
     }
+}
+
+async fn consolidation_current(pool: &db::Pool) -> bool {
+    match pool.get().await {
+        Ok(mut conn) => db::models::consolidation::is_current(&mut conn)
+            .await
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// One pass over every subcategory; records the centroid revision it started from once it
+/// is done. Whether it merged or split anything.
+pub async fn consolidation_pass(state: &ClustererState) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let rev = {
+        let mut conn = state.pool.get().await?;
+        db::models::consolidation::latest_rev(&mut conn).await?
+    };
+    let r = crate::consolidate::pass(
+        &state.pool,
+        state.thresholds,
+        &state.namer,
+        state.model,
+        Utc::now(),
+    )
+    .await?;
+    let mut conn = state.pool.get().await?;
+    let changed = r.merged + r.split > 0;
+    // A pass that merged or split changed centroids after `rev`: the next one confirms.
+    db::models::consolidation::mark_consolidated(&mut conn, rev).await?;
+    tracing::info!(
+        merged = r.merged,
+        split = r.split,
+        named = r.named,
+        secs = started.elapsed().as_secs_f64(),
+        "consolidation pass"
+    );
+    Ok(changed)
 }

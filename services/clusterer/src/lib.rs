@@ -52,8 +52,12 @@ pub struct Settings {
     /// `CLUSTER_JOIN_THRESHOLD`, `CLUSTER_MERGE_THRESHOLD`, `CLUSTER_SPLIT_BELOW`: see
     /// [`clustering::Thresholds`] (defaults chosen on Banking77 train / CLINC150 validation).
     pub thresholds: Thresholds,
-    /// `CONSOLIDATE_EVERY_SECS`: how often clusters are consolidated and named.
+    /// `CONSOLIDATE_EVERY_SECS`: how often clusters are consolidated and named while issues
+    /// keep arriving.
     pub consolidate_every: Duration,
+    /// `CONSOLIDATE_QUIET_MS`: a pass also runs once no issue has been placed for this long
+    /// after some were (a backlog drained), so names and merges are current within seconds.
+    pub consolidate_quiet: Duration,
     /// `ANTHROPIC_API_KEY` (+ `ANTHROPIC_MODEL`, `ANTHROPIC_BASE_URL`): Claude names clusters.
     pub claude: Option<NamingClaude>,
 }
@@ -114,9 +118,13 @@ impl Settings {
                 merge: env_or("CLUSTER_MERGE_THRESHOLD", Thresholds::default().merge)?,
                 split_below: env_or("CLUSTER_SPLIT_BELOW", Thresholds::default().split_below)?,
                 split_min: Thresholds::default().split_min,
+                suggest: env_or("CLUSTER_SUGGEST_THRESHOLD", Thresholds::default().suggest)?,
             },
             consolidate_every: Duration::from_secs(
                 env_or("CONSOLIDATE_EVERY_SECS", 600u64)?.max(1),
+            ),
+            consolidate_quiet: Duration::from_millis(
+                env_or("CONSOLIDATE_QUIET_MS", 1000u64)?.max(50),
             ),
             claude: NamingClaude::from_env(),
         })
@@ -184,6 +192,7 @@ pub async fn serve(
         tokio::spawn(job::consolidation(
             state.clone(),
             settings.consolidate_every,
+            settings.consolidate_quiet,
         ))
     });
 

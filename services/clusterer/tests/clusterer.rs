@@ -21,6 +21,7 @@ fn spawn_clusterer(env: &TestEnv, method: Method) -> Running {
         method,
         thresholds: Default::default(),
         consolidate_every: Duration::from_secs(3600),
+        consolidate_quiet: Duration::from_secs(3600),
         claude: None,
     };
     let infra = env.infra.clone();

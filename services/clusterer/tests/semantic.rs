@@ -483,6 +483,7 @@ async fn an_incoherent_cluster_is_split_and_its_pinned_part_keeps_the_id() {
         merge: 0.6,
         split_below: 0.6,
         split_min: 6,
+        ..Thresholds::default()
     };
     let report = pass(&env, split, &Namer::Offline).await;
     assert_eq!(report.split, 1);
@@ -599,6 +600,7 @@ async fn the_service_embeds_issues_stored_without_an_embedding_and_groups_them_b
         method: Method::Embeddings,
         thresholds: thresholds(0.5, 0.9),
         consolidate_every: Duration::from_secs(3600),
+        consolidate_quiet: Duration::from_secs(3600),
         claude: None,
     };
     let infra = env.infra.clone();

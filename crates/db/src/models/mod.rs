@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod centroid;
 pub mod claude_batch;
 pub mod cluster;
+pub mod consolidation;
 pub mod dead_letter;
 pub mod issue;
 pub mod sync_state;

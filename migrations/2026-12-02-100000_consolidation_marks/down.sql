@@ -1,0 +1,2 @@
+DROP TABLE cluster_merge_suggestions;
+DROP TABLE clusterer_marks;
