@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: faults fuzz-api bench-pipeline help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue bench-cluster openapi
+.PHONY: eval-grouping faults fuzz-api bench-pipeline help demo stop test test-frontend lint fmt build bench eval clean model bench-api bench-analyzer bench-ingest bench-queue bench-cluster openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,18 @@ eval: model ## Quality of the offline analyzer and of the clusterer on ../shared
 	$(BIN_DIR)/eval
 	EMBEDDING_KIND=static $(BIN_DIR)/eval
 	$(BIN_DIR)/eval-clustering
+	@$(MAKE) --no-print-directory eval-grouping
+
+CFPB := ../shared/data/cfpb_complaints
+eval-grouping: model ## Grouping quality of the shipped pipeline (real services, as make demo runs them) on the demo tickets and CFPB, scored by ../shared/tools/grouping_quality.py
+	cargo build --quiet --bins
+	python3 deploy/local/demo_halves.py .cache/eval/demo-halves
+	@echo "== demo tickets (600), all"
+	bash deploy/local/eval-grouping.sh demo services/ingest/data/sample_tickets.jsonl services/ingest/data/sample_tickets.labels.jsonl
+	@echo "== demo tickets, half B (held out: even ids)"
+	bash deploy/local/eval-grouping.sh demo-b .cache/eval/demo-halves/tickets_b.jsonl .cache/eval/demo-halves/labels_b.jsonl
+	@echo "== cfpb_complaints (1,095) with its taxonomy"
+	bash deploy/local/eval-grouping.sh cfpb $(CFPB)/tickets.jsonl $(CFPB)/labels.jsonl $(CFPB)/taxonomy.toml
 
 bench-analyzer: model ## Offline analyzer throughput (tickets/s) and peak memory
 	cargo build --bins

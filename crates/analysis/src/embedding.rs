@@ -40,8 +40,12 @@ pub struct Thresholds {
     pub min_similarity: f32,
     /// A further issue needs one sentence at least this close to its subcategory…
     pub extra_similarity: f32,
-    /// …and a class probability at least this far ahead of that sentence's second-best class.
+    /// …and a class probability at least this far ahead of that sentence's second-best class…
     pub extra_margin: f32,
+    /// …and that sentence must be less similar than this to every evidence sentence of the
+    /// issues already chosen: the same problem told twice ("the clock is offline", "punches
+    /// pile up on the clock") is one issue, even when its sentences land in two subcategories.
+    pub same_problem: f32,
 }
 
 impl Thresholds {
@@ -55,15 +59,20 @@ impl Thresholds {
                 min_similarity: 0.25,
                 extra_similarity: 0.50,
                 extra_margin: 0.7,
+                same_problem: SAME_PROBLEM,
             },
             embed::Kind::Static => Thresholds {
                 min_similarity: 0.35,
                 extra_similarity: 0.55,
                 extra_margin: 0.3,
+                same_problem: SAME_PROBLEM,
             },
         }
     }
 }
+
+/// See [`Thresholds::same_problem`].
+const SAME_PROBLEM: f32 = 2.0;
 
 impl Default for Thresholds {
     /// The encoder's.
@@ -250,17 +259,22 @@ impl EmbeddingAnalyzer {
         &self,
         tickets: &[&IncomingTicket],
     ) -> Result<Vec<EmbeddedTicket>, EmbedError> {
-        let prepared: Vec<(Vec<Sentence>, String, (bool, bool, usize))> = tickets
+        // Every ticket's sentences and flags first; the vectors are filled in below.
+        let mut prepared: Vec<EmbeddedTicket> = tickets
             .iter()
             .map(|t| {
                 let text = offline::customer_text(t);
                 let (subject, body) = (&text.subject, &text.body);
                 let mut sentences = offline::sentences(&format!("{subject}.\n{body}"));
                 sentences.truncate(MAX_SENTENCES);
-                let whole = offline::normalize(&format!("{subject} {body}"));
-                let from_subject = offline::sentences(subject).len().min(sentences.len());
-                let closing = closing_note(body);
-                (sentences, whole, (text.auto_reply, closing, from_subject))
+                EmbeddedTicket {
+                    whole: offline::normalize(&format!("{subject} {body}")),
+                    from_subject: offline::sentences(subject).len().min(sentences.len()),
+                    closing: closing_note(body),
+                    auto_reply: text.auto_reply,
+                    sentences,
+                    vectors: Vec::new(),
+                }
             })
             .collect();
         // Each distinct sentence is embedded once: greetings that survive the filter, "this is
@@ -269,8 +283,8 @@ impl EmbeddingAnalyzer {
         let mut texts: Vec<&str> = Vec::new();
         let slots: Vec<Vec<usize>> = prepared
             .iter()
-            .map(|(sentences, _, _)| {
-                sentences
+            .map(|t| {
+                t.sentences
                     .iter()
                     .map(|s| {
                         *distinct.entry(s.original.as_str()).or_insert_with(|| {
@@ -282,20 +296,10 @@ impl EmbeddingAnalyzer {
             })
             .collect();
         let vectors = self.embedder.embed_truncated(&texts, MAX_SENTENCE_TOKENS)?;
-        Ok(prepared
-            .into_iter()
-            .zip(&slots)
-            .map(
-                |((sentences, whole, (auto_reply, closing, from_subject)), slots)| EmbeddedTicket {
-                    sentences,
-                    vectors: slots.iter().map(|&i| vectors[i].clone()).collect(),
-                    whole,
-                    auto_reply,
-                    closing,
-                    from_subject,
-                },
-            )
-            .collect())
+        for (t, slots) in prepared.iter_mut().zip(&slots) {
+            t.vectors = slots.iter().map(|&i| vectors[i].clone()).collect();
+        }
+        Ok(prepared)
     }
 
     /// Changes the decision thresholds (`make eval` compares settings on the demo tickets).
@@ -373,10 +377,15 @@ impl EmbeddingAnalyzer {
         };
         let mut chosen = vec![primary];
         for &class in ranked.iter().skip(1) {
-            let p = predictions[best(class)];
+            let candidate = best(class);
+            let p = predictions[candidate];
+            let retold = chosen.iter().flat_map(|c| &evidence[c]).any(|&j| {
+                j != candidate && embed::dot(&vecs[candidate], &vecs[j]) >= t.same_problem
+            });
             if chosen.len() < MAX_ISSUES.min(MAX_ISSUES_PER_TICKET)
                 && p.score >= t.extra_similarity
                 && p.margin >= t.extra_margin
+                && !retold
             {
                 chosen.push(class);
             }

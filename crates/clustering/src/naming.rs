@@ -91,7 +91,7 @@ pub fn offline_name(
             let closeness = vectors.get(i).map_or(0.0, |v| centroid.cosine(v));
             let mut score = closeness + 0.05 * covered as f32;
             if awkward_start(&statements[i]) {
-                score -= 0.15;
+                score -= 0.3;
             }
             if summaries[i].trim_end().ends_with('?') {
                 score -= 0.1;
@@ -108,18 +108,13 @@ pub fn offline_name(
     } else {
         truncate_words(&statements[best], NAME_CHARS)
     };
-    let n = summaries.len();
-    let reports = if n == 1 {
-        "1 report".to_string()
-    } else {
-        format!("{n} reports")
-    };
+    // No count in the words: the cluster grows after it is named, and the page shows it.
     let said = problem_statement(summaries[best], 160);
     let said = said.trim_end_matches(['.', '!', '?']);
     let summary = match terms.len() {
-        0 => format!("{said}. {reports}."),
+        0 => format!("Customers report: {said}."),
         _ => format!(
-            "{said}. {reports}; they most often mention {}.",
+            "Customers report: {said}. Reports most often mention {}.",
             join_terms(&terms[..terms.len().min(4)])
         ),
     };
@@ -214,9 +209,41 @@ mod tests {
         assert_eq!(named.name, "Android clock-in button broken");
         assert_eq!(
             named.summary,
-            "Android clock-in button broken. 3 reports; they most often mention android and clock-in."
+            "Customers report: Android clock-in button broken. Reports most often mention android \
+             and clock-in."
         );
         assert!(offline_name(&[], &[], &centroid, &terms).is_none());
+    }
+
+    /// What the product owner's scorer counts as a raw ticket sentence used as a name.
+    fn raw(name: &str) -> bool {
+        let re = regex::Regex::new(
+            r"(?i)^(hi|hello|hey|dear|thanks|thank you|re:|fw:|fwd:|out of office|also|p\.s|sorry|urgent|ok|so|and|but|the\b|our\b|my\b|we\b|i\b)|[?!]$|\[|#\d|\d{4,}",
+        )
+        .unwrap();
+        re.is_match(name.trim()) || name.split_whitespace().count() > 12
+    }
+
+    #[test]
+    fn names_made_from_raw_ticket_sentences_read_as_problems() {
+        let summaries = [
+            "Hi, the overtime calc seems wrong",
+            "We're a California employer and daily overtime isn't being calculated",
+            "Our wall clock (serial TCX2-103977) goes offline several times a day now",
+            "I think the garnishment I set up broke payroll",
+            "Re: [Request #40153] clocks dropping connection since firmware update",
+            "All our Sunday night shift punches are off by an hour",
+            "Why is the Q3 941 total different from the register?",
+        ];
+        for s in summaries {
+            let name = first_name(s);
+            assert!(!raw(&name), "{s:?} became {name:?}");
+            assert!(name.split_whitespace().count() <= NAME_WORDS, "{name}");
+        }
+        let centroid = Centroid::default();
+        let named = offline_name(&summaries, &[], &centroid, &[]).unwrap();
+        assert!(!raw(&named.name), "{}", named.name);
+        assert!(!named.summary.is_empty());
     }
 
     #[test]

@@ -249,6 +249,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    clusterer_marks (name) {
+        #[max_length = 50]
+        name -> Varchar,
+        value -> Int8,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    cluster_merge_suggestions (cluster_a, cluster_b) {
+        cluster_a -> Uuid,
+        cluster_b -> Uuid,
+        similarity -> Float4,
+        suggested_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
 diesel::joinable!(issue_corrections -> tickets (ticket_id));
 diesel::joinable!(cluster_events -> issue_clusters (cluster_id));
@@ -270,4 +288,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     claude_batches,
     claude_batch_tickets,
     intake_dead_letters,
+    clusterer_marks,
+    cluster_merge_suggestions,
 );

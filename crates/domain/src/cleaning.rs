@@ -291,10 +291,7 @@ pub fn is_auto_reply(subject: &str, body: &str) -> bool {
 /// A subject without "Re:"/"Fwd:" prefixes and bracketed tags ("[Request #40153]").
 pub fn clean_subject(subject: &str) -> String {
     let mut s = subject.trim();
-    loop {
-        let Some(m) = SUBJECT_PREFIX.find(s) else {
-            break;
-        };
+    while let Some(m) = SUBJECT_PREFIX.find(s) {
         if m.end() == 0 || m.end() >= s.len() {
             break;
         }
@@ -631,6 +628,9 @@ static FIRST_PERSON: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?i)^(i|we)\s+(can't|cannot|can not|couldn't|could not|are unable to|am unable to|'re unable to|are not able to|am not able to|'m unable to|still can't|still cannot)\s+", "Cannot "),
         (r"(?i)^(i|we)('ve| have)?\s+(keep getting|keep seeing|are getting|am getting|get|got|are seeing|am seeing|see|noticed( that)?|have noticed( that)?|just noticed( that)?|found( that)?|realized( that)?|discovered( that)?)\s+", ""),
         (r"(?i)^(it|this)\s+(seems|looks|appears)\s+(like|that|to be)?\s*", ""),
+        (r"(?i)^(i|we)\s+(think|believe|guess|suspect|feel like)(\s+that)?\s+", ""),
+        (r"(?i)^(we're|we are|i'm|i am)\s+(a|an)\s+[^,]{2,40}?\s+(and|but|so)\s+", ""),
+        (r"(?i)^(all|both)\s+(our|my|the)\s+", ""),
         (r"(?i)^(can|could|would)\s+(you|someone|somebody)\s+(please\s+)?(check|look at|look into|fix|tell me why|explain why)\s+", ""),
         (r"(?i)^(why|how come)\s+(is|are|does|do|did|was|were)\s+", ""),
         (r"(?i)^(is there a way to|how do i|how do we|how can i|how can we)\s+", ""),
@@ -648,8 +648,9 @@ const TRAILING_FILLER: &[&str] = &[
 ];
 const PRONOUN_STARTS: &[&str] = &[
     "i", "we", "you", "they", "it", "this", "that", "he", "she", "there", "here", "so", "and",
-    "but", "also", "please", "can", "could", "would", "is", "are", "do", "does", "why", "how",
-    "what",
+    "i'm", "i've", "i'd", "we're", "we've", "we'd", "it's", "there's", "they're", "you're", "our",
+    "my", "the", "but", "also", "please", "can", "could", "would", "is", "are", "do", "does",
+    "why", "how", "what",
 ];
 
 /// A customer's sentence as a short neutral statement of a problem, for a cluster name: no
@@ -658,7 +659,7 @@ const PRONOUN_STARTS: &[&str] = &[
 /// "Wall clock goes offline …", "We can't approve …" → "Cannot approve …"), at most
 /// `max_words` words, capitalized, without closing punctuation.
 pub fn short_statement(sentence: &str, max_words: usize) -> String {
-    let s = mask_identifiers(strip_opener(sentence));
+    let s = clean_subject(&mask_identifiers(strip_opener(&clean_subject(sentence))));
     let s = PARENTHETICAL.replace_all(&s, "").into_owned();
     let s = s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string();
     let mut s = match CLAUSE_BREAK.find(&s) {
@@ -702,7 +703,7 @@ pub fn awkward_start(statement: &str) -> bool {
 /// A customer's sentence as an issue summary: no opener or greeting, identifiers masked,
 /// capitalized, at most `max_chars` characters.
 pub fn problem_statement(sentence: &str, max_chars: usize) -> String {
-    let s = mask_identifiers(strip_opener(sentence));
+    let s = clean_subject(&mask_identifiers(strip_opener(&clean_subject(sentence))));
     let s = EMPTY_PARENS.replace_all(&s, "");
     crate::text::truncate_words(&capitalize(s.trim()), max_chars)
 }

@@ -150,6 +150,25 @@ pub struct ClusterDetail {
     pub tickets: Vec<ClusterTicket>,
 }
 
+/// A cluster the clusterer suggests merging with another: the two look like one problem
+/// (average similarity of their members at least the suggestion threshold) but were kept
+/// apart (below the merge threshold, or both shaped by a person).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarCluster {
+    pub id: uuid::Uuid,
+    pub cluster_name: String,
+    pub cluster_summary: Option<String>,
+    pub issue_count: i32,
+    /// Average cosine similarity between the two clusters' issues (0–1).
+    pub similarity: f32,
+    pub suggested_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarClusters {
+    pub items: Vec<SimilarCluster>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CountBy {
     pub key: String,

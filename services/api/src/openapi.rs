@@ -28,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
         issues::correct,
         clusters::list,
         clusters::detail,
+        clusters::similar,
         clusters::update,
         clusters::merge,
         tickets::detail,

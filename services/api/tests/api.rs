@@ -316,6 +316,77 @@ async fn a_cluster_detail_has_its_issues_and_tickets_with_zendesk_links() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_lists_the_merges_the_clusterer_suggests() {
+    let app = spawn_app().await;
+    let (pto, pay) = seed(&app).await;
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let other = cluster::create(
+        &mut conn,
+        "TIME_AND_ATTENDANCE",
+        "pto",
+        "PTO balance off in app",
+    )
+    .await
+    .unwrap();
+    let closed = cluster::create(&mut conn, "TIME_AND_ATTENDANCE", "pto", "PTO closed")
+        .await
+        .unwrap();
+    db::models::consolidation::replace_suggestions(
+        &mut conn,
+        "TIME_AND_ATTENDANCE",
+        "pto",
+        &[
+            db::models::consolidation::Suggestion {
+                a: domain::ClusterId(pto),
+                b: other.cluster_id(),
+                similarity: 0.52,
+            },
+            db::models::consolidation::Suggestion {
+                a: closed.cluster_id(),
+                b: domain::ClusterId(pto),
+                similarity: 0.58,
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE issue_clusters SET is_active = false WHERE id = $1")
+            .bind::<diesel::sql_types::Uuid, _>(closed.id),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+
+    // Seen from either side; a closed cluster is no partner.
+    let (status, body) = app.get(&format!("/api/clusters/{pto}/similar")).await;
+    assert_eq!(status, 200, "{body}");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{body}");
+    assert_eq!(items[0]["id"], other.id.to_string());
+    assert_eq!(items[0]["cluster_name"], "PTO balance off in app");
+    assert!((items[0]["similarity"].as_f64().unwrap() - 0.52).abs() < 1e-6);
+    let (_, body) = app
+        .get(&format!("/api/clusters/{}/similar", other.id))
+        .await;
+    assert_eq!(body["items"][0]["id"], pto.to_string());
+    let (_, body) = app.get(&format!("/api/clusters/{pay}/similar")).await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 0);
+
+    // A pass replaces the subcategory's suggestions.
+    db::models::consolidation::replace_suggestions(&mut conn, "TIME_AND_ATTENDANCE", "pto", &[])
+        .await
+        .unwrap();
+    let (_, body) = app.get(&format!("/api/clusters/{pto}/similar")).await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 0);
+
+    let (status, _) = app
+        .get("/api/clusters/00000000-0000-0000-0000-000000000000/similar")
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn issues_filter_by_severity_list_category_search_and_dates() {
     let app = spawn_app().await;
     seed(&app).await;

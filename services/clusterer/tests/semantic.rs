@@ -523,7 +523,9 @@ async fn clusters_are_named_offline_once_they_grow_and_renamed_only_when_content
         named.cluster_name,
         "Sick leave accrual balance wrong for part-time staff"
     );
-    assert!(named.cluster_summary.unwrap().starts_with("3 issues"));
+    let summary = named.cluster_summary.unwrap();
+    assert!(summary.starts_with("Customers report: "), "{summary}");
+    assert!(summary.contains("accrual"), "{summary}");
     assert_eq!(
         pass(&env, thresholds(0.8, 0.9), &Namer::Offline)
             .await
@@ -630,4 +632,148 @@ async fn the_service_embeds_issues_stored_without_an_embedding_and_groups_them_b
         cluster_of(&env, ids[0]).await,
         cluster_of(&env, ids[2]).await
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_a_backlog_drains_the_service_consolidates_names_and_marks_it_done() {
+    let env = TestEnv::new().await;
+    // Two issues that join one cluster, two more that open their own clusters but belong with
+    // it (average similarity above the merge threshold), and one apart.
+    let issues = [
+        (
+            "1",
+            "Hi, the PTO balance is wrong in the app",
+            near(0, 1, 0.05),
+        ),
+        (
+            "2",
+            "PTO balance in the app does not match the web",
+            near(0, 1, 0.1),
+        ),
+        (
+            "3",
+            "Our PTO balance shows last year's total",
+            near(0, 2, 0.7),
+        ),
+        (
+            "4",
+            "Balance of sick time differs on the phone",
+            near(0, 3, 0.7),
+        ),
+        ("5", "Accrual stopped after the anniversary", axis(5)),
+        // Alike (average similarity about 0.5), not enough to merge: suggested.
+        (
+            "7",
+            "Holiday hours counted twice in the balance",
+            near(0, 4, 1.5),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (sid, summary, v) in &issues {
+        ids.push(ticket_with(&env, sid, summary, Some(v.clone())).await);
+    }
+    let mut conn = env.infra.pool.get().await.unwrap();
+    assert!(db::models::consolidation::is_current(&mut conn)
+        .await
+        .unwrap());
+    for id in &ids {
+        env.infra.queues.enqueue_cluster(*id).await.unwrap();
+    }
+    let settings = clusterer::Settings {
+        common: env.settings(),
+        concurrency: 1,
+        stats_every: Duration::from_secs(3600),
+        stats_refresh: Duration::from_millis(100),
+        reconcile_after: Duration::from_secs(3600),
+        poll_interval: Duration::from_millis(50),
+        method: Method::Embeddings,
+        thresholds: Thresholds {
+            suggest: 0.3,
+            ..thresholds(0.9, 0.6)
+        },
+        // Only the quiet after the backlog can trigger the pass within the test.
+        consolidate_every: Duration::from_secs(3600),
+        consolidate_quiet: Duration::from_millis(300),
+        claude: None,
+    };
+    let infra = env.infra.clone();
+    let running = Running::spawn(|shutdown| clusterer::serve(settings, infra, shutdown));
+    eventually("the backlog consolidated", 60, || {
+        let pool = env.infra.pool.clone();
+        async move {
+            let mut conn = pool.get().await.ok()?;
+            let clustered = issue::counts(&mut conn).await.ok()?.1 == 0;
+            let current = db::models::consolidation::is_current(&mut conn)
+                .await
+                .ok()?;
+            (clustered && current).then_some(())
+        }
+    })
+    .await;
+    running.stop().await;
+
+    let pto = cluster_of(&env, ids[0]).await.unwrap();
+    for id in &ids[1..4] {
+        assert_eq!(
+            cluster_of(&env, *id).await,
+            Some(pto),
+            "merged into one problem"
+        );
+    }
+    let apart = cluster_of(&env, ids[4]).await.unwrap();
+    assert_ne!(apart, pto);
+    let named = row(&env, pto).await;
+    assert!(
+        !named.cluster_name.to_lowercase().starts_with("hi"),
+        "{}",
+        named.cluster_name
+    );
+    let summary = named
+        .cluster_summary
+        .expect("a cluster of 2+ issues has a summary");
+    assert!(summary.starts_with("Customers report: "), "{summary}");
+    // Below the merge threshold but alike enough: a suggestion for a person.
+    let similar = db::models::consolidation::similar_to(&mut conn, ClusterId(pto), 5)
+        .await
+        .unwrap();
+    let near_miss = cluster_of(&env, ids[5]).await.unwrap();
+    assert_ne!(near_miss, pto);
+    assert_eq!(
+        similar.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![near_miss],
+        "{similar:?}"
+    );
+
+    // A new placement makes the mark stale until the next pass.
+    let late = ticket_with(
+        &env,
+        "6",
+        "PTO balance wrong on iPhone",
+        Some(near(0, 1, 0.05)),
+    )
+    .await;
+    let cache = cache_of(&env);
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let pending = clusterer::job::pending(&mut conn, late).await.unwrap();
+    let vectors: HashMap<_, _> = pending
+        .iter()
+        .map(|i| (i.issue_id(), near(0, 1, 0.05)))
+        .collect();
+    clusterer::assign::assign_issues(
+        &mut conn,
+        &pending,
+        Utc::now(),
+        Placement {
+            method: Method::Embeddings,
+            join: 0.9,
+            model: embed::MODEL_NAME,
+            vectors: &vectors,
+            cache: &cache,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!db::models::consolidation::is_current(&mut conn)
+        .await
+        .unwrap());
 }

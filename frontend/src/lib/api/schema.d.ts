@@ -79,6 +79,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/clusters/{id}/similar`: clusters the clusterer suggests merging with this one,
+         *     most alike first (a person accepts one with `POST /api/clusters/{id}/merge`).
+         */
+        get: operations["similar_clusters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/export/clusters": {
         parameters: {
             query?: never;
@@ -833,6 +853,29 @@ export interface components {
             queue: string;
             queued: boolean;
         };
+        /**
+         * @description A cluster the clusterer suggests merging with another: the two look like one problem
+         *     (average similarity of their members at least the suggestion threshold) but were kept
+         *     apart (below the merge threshold, or both shaped by a person).
+         */
+        SimilarCluster: {
+            cluster_name: string;
+            cluster_summary?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            issue_count: number;
+            /**
+             * Format: float
+             * @description Average cosine similarity between the two clusters' issues (0–1).
+             */
+            similarity: number;
+            /** Format: date-time */
+            suggested_at: string;
+        };
+        SimilarClusters: {
+            items: components["schemas"]["SimilarCluster"][];
+        };
         Summary: {
             by_category: components["schemas"]["CountBy"][];
             by_severity: components["schemas"]["CountBy"][];
@@ -1289,6 +1332,52 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    similar_clusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Cluster id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarClusters"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -174,6 +174,49 @@ pub async fn detail(
     }))
 }
 
+/// Merge suggestions a cluster's page lists at most.
+const SIMILAR_LIMIT: i64 = 10;
+
+/// `GET /api/clusters/{id}/similar`: clusters the clusterer suggests merging with this one,
+/// most alike first (a person accepts one with `POST /api/clusters/{id}/merge`).
+#[utoipa::path(
+    operation_id = "similar_clusters",
+    tag = "clusters",
+    params(("id" = uuid::Uuid, Path, description = "Cluster id")),
+    responses(
+        (status = 200, body = dto::SimilarClusters),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["read"]))
+)]
+#[get("/api/clusters/{id}/similar")]
+#[tracing::instrument(skip(state))]
+pub async fn similar(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ClusterId(id.into_inner());
+    let mut conn = state.pool.get().await?;
+    cluster::find(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no cluster {id}")))?;
+    let items = db::models::consolidation::similar_to(&mut conn, id, SIMILAR_LIMIT)
+        .await?
+        .into_iter()
+        .map(|s| dto::SimilarCluster {
+            id: s.id,
+            cluster_name: s.cluster_name,
+            cluster_summary: s.cluster_summary,
+            issue_count: s.issue_count,
+            similarity: s.similarity,
+            suggested_at: s.suggested_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(dto::SimilarClusters { items }))
+}
+
 /// A person's edit of a cluster; absent fields stay as they are, `pm_notes: null` clears the
 /// notes. A new name is kept: the clusterer will not rename the cluster again. `is_active:
 /// false` closes the cluster: new issues no longer join it, it keeps its issues, and automatic

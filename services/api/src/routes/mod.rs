@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(issues::correct)
         .service(clusters::list)
         .service(clusters::detail)
+        .service(clusters::similar)
         .service(clusters::update)
         .service(clusters::merge)
         .service(tickets::detail)
