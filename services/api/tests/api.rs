@@ -1729,3 +1729,129 @@ async fn metrics_report_llm_tokens_and_cost_per_model() {
         "{text}"
     );
 }
+
+/// Sends one request byte for byte as given (no client normalizes `/./`, `/../` or escapes)
+/// and returns the status.
+async fn raw_status(port: &str, method: &str, path: &str, token: Option<&str>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(port).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let body = if method == "GET" { "" } else { "{}" };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let head = String::from_utf8_lossy(&response);
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line for {method} {path}: {head}"))
+}
+
+/// The spellings of `path` that a router which decodes would take for it: escaped letters
+/// (lower and upper case hex), escaped separators, dot segments and empty segments.
+fn encoded_variants(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let join = |segs: &[String]| format!("/{}", segs.join("/"));
+    let owned: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+    let mut out = Vec::new();
+    for (i, seg) in segments.iter().enumerate() {
+        let Some(first) = seg.chars().next().filter(char::is_ascii_alphabetic) else {
+            continue;
+        };
+        let mut lower = owned.clone();
+        lower[i] = format!("%{:02x}{}", first as u8, &seg[1..]);
+        out.push(join(&lower));
+        let mut upper = owned.clone();
+        let last = seg.chars().last().unwrap();
+        upper[i] = format!("{}%{:02X}", &seg[..seg.len() - 1], last as u8);
+        out.push(join(&upper));
+    }
+    if segments.len() > 1 {
+        let rest = segments[1..].join("/");
+        out.push(format!("/{}%2F{rest}", segments[0]));
+        out.push(format!("/{}%2f{rest}", segments[0]));
+        out.push(format!("/{}/./{rest}", segments[0]));
+        out.push(format!("/{}/%2e/{rest}", segments[0]));
+        out.push(format!("/{}/x/../{rest}", segments[0]));
+        out.push(format!("/{}//{rest}", segments[0]));
+    }
+    out.push(format!("/.{path}"));
+    out.push(format!("/{path}"));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_holds_its_scope_under_every_spelling_of_its_path() {
+    // Arrange: every operation of the committed OpenAPI document, with its declared scope.
+    let app = spawn_app().await;
+    let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+    let port = app.base.trim_start_matches("http://").to_string();
+    let tokens = [
+        ("none", None, 0),
+        ("read", Some(app.read.as_str()), 1),
+        ("write", Some(app.write.as_str()), 2),
+        ("admin", Some(app.admin.as_str()), 3),
+    ];
+    let (mut checked, mut refused_variants, mut authorized_plain) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (template, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = method.to_uppercase();
+            let needs = match operation["security"][0]["bearer"][0].as_str() {
+                None => 0,
+                Some("read") => 1,
+                Some("write") => 2,
+                Some("admin") => 3,
+                Some(other) => panic!("unknown scope {other}"),
+            };
+            let path = template
+                .replace("{source_id}", "1001")
+                .replace("{queue}", "analyze")
+                .replace("{id}/retry", "01JOBID/retry")
+                .replace("dead-letters/{id}", "dead-letters/1")
+                .replace("{id}", "00000000-0000-0000-0000-000000000000");
+            for (name, token, level) in tokens {
+                // Act + Assert: the plain path is refused exactly when the scope is short.
+                let plain = raw_status(&port, &method, &path, token).await;
+                checked += 1;
+                let refused = matches!(plain, 401 | 403);
+                let expected = if needs == 0 { false } else { level < needs };
+                if refused != expected {
+                    failures.push(format!("{method} {path} as {name}: {plain}"));
+                }
+                if !refused {
+                    authorized_plain += 1;
+                }
+                // Every other spelling is refused as a bad path (400), whoever asks.
+                for variant in encoded_variants(&path) {
+                    let status = raw_status(&port, &method, &variant, token).await;
+                    checked += 1;
+                    if matches!(status, 400 | 404) {
+                        refused_variants += 1;
+                    } else {
+                        failures.push(format!(
+                            "{method} {variant} as {name}: {status} (plain {plain})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "scope matrix: {checked} requests over {} operations x {} tokens; \
+         {authorized_plain} plain requests authorized, {refused_variants} encoded variants refused",
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|o| o.as_object().unwrap().len())
+            .sum::<usize>(),
+        tokens.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -72,7 +72,7 @@ impl ClusterQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/clusters")]
+#[get("/api/clusters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, req))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -124,7 +124,7 @@ const DETAIL_LIMIT: i64 = 200;
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/clusters/{id}")]
+#[get("/api/clusters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -210,7 +210,7 @@ const MAX_NAME_CHARS: usize = 200;
     ),
     security(("bearer" = ["write"]))
 )]
-#[patch("/api/clusters/{id}")]
+#[patch("/api/clusters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, body))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -289,7 +289,7 @@ pub struct MergeRequest {
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/clusters/{id}/merge")]
+#[post("/api/clusters/{id}/merge", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, body))]
 pub async fn merge(
     state: web::Data<AppState>,

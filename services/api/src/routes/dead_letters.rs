@@ -39,7 +39,7 @@ pub struct DeadLetterQuery {
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/dead-letters")]
+#[get("/api/ops/dead-letters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -106,7 +106,7 @@ async fn find(conn: &mut db::PgConn, id: i64) -> Result<dead_letter::DeadLetter,
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/dead-letters/{id}")]
+#[get("/api/ops/dead-letters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -140,7 +140,7 @@ pub async fn detail(
     ),
     security(("bearer" = ["admin"]))
 )]
-#[post("/api/ops/dead-letters/{id}/replay")]
+#[post("/api/ops/dead-letters/{id}/replay", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn replay(
     state: web::Data<AppState>,

@@ -152,7 +152,7 @@ const ISSUE_HEADER: &[&str] = &[
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/export/issues")]
+#[get("/api/export/issues", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn issues(
     state: web::Data<AppState>,
@@ -235,7 +235,7 @@ const CLUSTER_HEADER: &[&str] = &[
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/export/clusters")]
+#[get("/api/export/clusters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn clusters(
     state: web::Data<AppState>,

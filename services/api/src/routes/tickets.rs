@@ -32,7 +32,7 @@ pub struct TicketQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/tickets/{source_id}")]
+#[get("/api/tickets/{source_id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -182,7 +182,7 @@ impl NewTicket {
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/tickets")]
+#[post("/api/tickets", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
@@ -236,7 +236,7 @@ const ANALYZE_TIMEOUT: Duration = Duration::from_secs(60);
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/analyze")]
+#[post("/api/analyze", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip_all)]
 pub async fn analyze(
     state: web::Data<AppState>,
