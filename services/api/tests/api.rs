@@ -1855,3 +1855,129 @@ async fn every_route_holds_its_scope_under_every_spelling_of_its_path() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_characters_huge_pages_odd_dates_and_blank_names_get_a_4xx() {
+    // Arrange
+    let app = spawn_app().await;
+    let (pto, _) = seed(&app).await;
+
+    // NUL in a query, a path id, and JSON bodies: 400, never a 500.
+    for path in [
+        "/api/issues?search=%00",
+        "/api/tickets/%00",
+        "/api/tickets/10%0001",
+        "/api/clusters?sort=%00",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["message"].is_string(), "{path}: {body}");
+    }
+    for patch in [
+        json!({"pm_notes": "before\u{0}after"}),
+        json!({"name": "PTO\u{0}"}),
+    ] {
+        let (status, body) = app
+            .patch(&format!("/api/clusters/{pto}"), patch.clone())
+            .await;
+        assert_eq!(status, 400, "{patch}: {body}");
+    }
+    let (status, body) = app
+        .post(
+            "/api/tickets",
+            json!({"external_id": "n-1", "description": "clock\u{0} broke", "tags": ["a\u{0}"]}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Pages far past the end are refused before any arithmetic (no overflow, no drop).
+    for path in [
+        "/api/issues?page=9223372036854775807",
+        "/api/clusters?page=9223372036854775807",
+        "/api/issues?page=9223372036854775807&per_page=200",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+    }
+    let (status, body) = app
+        .admin_get("/api/ops/dead-letters?page=9223372036854775807")
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .get("/api/issues/summary?days=9223372036854775807")
+        .await;
+    assert_eq!(status, 400);
+
+    // Dates outside 1990 .. tomorrow are refused at intake.
+    for created in [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T00:00:00Z",
+        "1989-12-31T23:59:59Z",
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/tickets",
+                json!({"external_id": format!("d-{created}"), "description": "clock broke", "created_at": created}),
+            )
+            .await;
+        assert_eq!(status, 422, "{created}: {body}");
+    }
+
+    // A name of only whitespace and zero-width characters is blank.
+    let (status, body) = app
+        .patch(
+            &format!("/api/clusters/{pto}"),
+            json!({"name": " \u{200B}\u{FEFF}\u{2060}\t "}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (_, cluster) = app.get(&format!("/api/clusters/{pto}")).await;
+    assert_eq!(cluster["cluster"]["cluster_name"], "PTO balance wrong");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_with_bad_input_fails_before_its_first_byte() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let response = app.raw_get("/api/export/issues?search=%00").await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response
+        .headers()
+        .get("content-type")
+        .is_some_and(|c| c.to_str().unwrap().starts_with("application/json")));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_request_is_logged_with_its_route_reason_and_token_id() {
+    testkit::capture_logs();
+    let app = spawn_app().await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/api/ops/queues",
+            Some(&app.read),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let logs = testkit::captured_logs();
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let reader = db::models::api_token::list(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "reader")
+        .unwrap();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("request refused") && l.contains(&reader.id.to_string()))
+        .unwrap_or_else(|| panic!("no refusal line for the read token in:\n{logs}"));
+    assert!(line.contains("/api/ops/queues"), "{line}");
+    assert!(line.contains("insufficient_scope"), "{line}");
+    assert!(
+        !line.contains(&app.read),
+        "the token itself was logged: {line}"
+    );
+}

@@ -282,7 +282,7 @@ pub async fn correct(
     state: web::Data<AppState>,
     principal: auth::Principal,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<IssuePatch>,
+    body: super::params::Body<IssuePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = IssueId(id.into_inner());
     let patch = body.into_inner();

@@ -141,12 +141,7 @@ impl NewTicket {
         }
         let created_at = self.created_at.unwrap_or_else(Utc::now);
         let updated_at = self.updated_at.unwrap_or(created_at);
-        if updated_at < created_at {
-            return Err(ApiError::Unprocessable(
-                "updated_at must not be before created_at".into(),
-            ));
-        }
-        Ok(IncomingTicket {
+        let incoming = IncomingTicket {
             source: SourceKind::Api,
             source_id: external_id,
             subject: self.subject,
@@ -161,7 +156,11 @@ impl NewTicket {
             priority: self.priority,
             created_at,
             updated_at,
-        })
+        };
+        match runtime::intake::implausible_dates(&incoming, Utc::now()) {
+            Some(why) => Err(ApiError::Unprocessable(why)),
+            None => Ok(incoming),
+        }
     }
 }
 
@@ -186,7 +185,7 @@ impl NewTicket {
 #[tracing::instrument(skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<NewTicket>,
+    body: super::params::Body<NewTicket>,
 ) -> Result<HttpResponse, ApiError> {
     let incoming = body.into_inner().into_incoming()?;
     let mut conn = state.pool.get().await?;
@@ -240,7 +239,7 @@ const ANALYZE_TIMEOUT: Duration = Duration::from_secs(60);
 #[tracing::instrument(skip_all)]
 pub async fn analyze(
     state: web::Data<AppState>,
-    body: web::Json<AnalyzeRequest>,
+    body: super::params::Body<AnalyzeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     if req.text.trim().is_empty() {
