@@ -10,6 +10,7 @@ pub mod issue;
 pub mod sync_state;
 pub mod taxonomy;
 pub mod ticket;
+pub mod webhook_delivery;
 
 /// A page request, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
