@@ -1981,3 +1981,36 @@ async fn a_refused_request_is_logged_with_its_route_reason_and_token_id() {
         "the token itself was logged: {line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_preview_what_would_be_sent_to_claude_for_a_ticket() {
+    // Arrange: a ticket full of personal data.
+    let app = spawn_app().await;
+    let mut t = testkit::ticket(
+        "5001",
+        "Call 020 7946 0958",
+        "Hi, I'm Brenda. SSN 123 45 6789, pw: hunter2, my card 4111 1111 1111 1111.",
+        // Whole seconds: the stored time (microseconds) must print as the given one.
+        chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap(),
+    );
+    t.requester_email = Some("brenda.castillo@keystone.example".into());
+    t.tags = vec!["customer:Brenda Castillo".into(), "hardware".into()];
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let id = ticket::upsert(&mut conn, &t).await.unwrap().id.0;
+    let path = format!("/api/ops/tickets/{id}/redaction-preview");
+
+    // Act
+    let (status, body) = app.admin_get(&path).await;
+    let (forbidden, _) = app.get(&path).await;
+
+    // Assert: the prompt the Claude analyzer builds, scrubbed; admin only.
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(forbidden, 403);
+    let prompt = body["user_prompt"].as_str().unwrap();
+    assert_eq!(prompt, analysis::claude::extraction_user_prompt(&t));
+    for leaked in ["Brenda", "7946", "6789", "hunter2", "4111", "castillo"] {
+        assert!(!prompt.contains(leaked), "{leaked} leaked: {prompt}");
+    }
+    assert!(body["redactions"]["NAME"].as_u64().unwrap() >= 1, "{body}");
+    assert_eq!(body["redactions"]["CARD"], 1, "{body}");
+}

@@ -303,3 +303,54 @@ pub async fn analyze(
             .collect(),
     }))
 }
+
+/// `GET /api/ops/tickets/{id}/redaction-preview`: the user message the Claude analyzer would
+/// send for this ticket, PII scrubbed, with a count of what was redacted. Admin only: it shows
+/// the ticket's text.
+#[utoipa::path(
+    operation_id = "redaction_preview",
+    tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = dto::RedactionPreview),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 403, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["admin"]))
+)]
+#[get(
+    "/api/ops/tickets/{id}/redaction-preview",
+    wrap = "crate::access::Authorize"
+)]
+#[tracing::instrument(skip(state))]
+pub async fn redaction_preview(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let t = ticket::find(&mut conn, domain::TicketId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no ticket {id}")))?;
+    let user_prompt = analysis::claude::extraction_user_prompt(&t.to_incoming());
+    Ok(HttpResponse::Ok().json(dto::RedactionPreview {
+        ticket_id: id,
+        redactions: placeholders(&user_prompt),
+        user_prompt,
+    }))
+}
+
+/// The `[KIND]` placeholders of a scrubbed text, counted by kind.
+fn placeholders(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for piece in text.split('[').skip(1) {
+        if let Some((kind, _)) = piece.split_once(']') {
+            if !kind.is_empty() && kind.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                *counts.entry(kind.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
