@@ -138,24 +138,30 @@ pub fn extraction_schema(taxonomy: &Taxonomy) -> Value {
 
 /// The user message of seed 000 for one ticket, PII-scrubbed.
 pub fn extraction_user_prompt(ticket: &IncomingTicket) -> String {
+    let redactor = crate::pii::Redactor::for_ticket(ticket);
     let or = |v: &Option<String>, default: &str| {
         v.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(scrub)
+            .map(|s| redactor.scrub(s))
             .unwrap_or_else(|| default.to_string())
     };
     let requester = match (&ticket.requester_email, &ticket.requester_org_name) {
         (None, None) => "Unknown".to_string(),
-        (email, org) => format!(
+        (email, _) => format!(
             "{} ({})",
             email.as_deref().map_or("no email".into(), scrub),
-            org.as_deref().map_or("No org".into(), scrub)
+            redactor.org().unwrap_or("No org")
         ),
+    };
+    // Personal source ids (a WhatsApp number, a Slack user) are not sent; the kind is.
+    let source_id = match ticket.source {
+        domain::SourceKind::Whatsapp | domain::SourceKind::Slack => "[ID]".to_string(),
+        _ => redactor.scrub(&ticket.source_id),
     };
     format!(
         "Analyze this ticket:\n\n\
-         TICKET ID: {}:{}\n\
+         TICKET ID: {}:{source_id}\n\
          SUBJECT: {}\n\
          CREATED: {}\n\
          REQUESTER: {requester}\n\
@@ -164,13 +170,17 @@ pub fn extraction_user_prompt(ticket: &IncomingTicket) -> String {
          PUBLIC COMMENTS:\n{}\n\n\
          INTERNAL NOTES:\n{}",
         ticket.source.as_str(),
-        ticket.source_id,
         or(&ticket.subject, "No subject"),
         ticket.created_at.to_rfc3339(),
         if ticket.tags.is_empty() {
             "None".to_string()
         } else {
-            ticket.tags.join(", ")
+            ticket
+                .tags
+                .iter()
+                .map(|t| redactor.tag(t))
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         or(&ticket.description, "No description"),
         or(&ticket.public_comments, "None"),
@@ -588,7 +598,7 @@ mod tests {
         assert!(p.starts_with(
             "Analyze this ticket:\n\nTICKET ID: zendesk:40001\nSUBJECT: Clock offline\n"
         ));
-        assert!(p.contains("REQUESTER: [EMAIL] (Keystone Fulfillment)"));
+        assert!(p.contains("REQUESTER: [EMAIL] ([ORG])"));
         assert!(p.contains("Call me at [PHONE] or [EMAIL]; card [CARD]."));
         assert!(p.contains("INTERNAL NOTES:\nSSN [SSN] on file"));
         assert!(p.contains("PUBLIC COMMENTS:\nNone"));

@@ -1,6 +1,6 @@
 //! Bearer API tokens for HTTP services: token generation and hashing, scopes, a cached lookup
-//! against `api_tokens`, an actix middleware helper that enforces a route policy, and the
-//! [`Principal`] extractor handlers use to learn who is calling.
+//! against `api_tokens`, the log line of a refused request, and the [`Principal`] extractor
+//! handlers use to learn who is calling (the service's route middleware decides the scope).
 //!
 //! Tokens are `imt_` followed by 64 hex characters (32 random bytes). Only their sha-256 is
 //! stored; looking a token up by its hash needs no constant-time comparison, because the
@@ -9,10 +9,7 @@
 //! Lookups are cached per process for [`CACHE_TTL`] (unknown tokens too, so a flood of bad
 //! tokens does not reach the database): a revoked token keeps working for at most that long.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method, StatusCode};
-use actix_web::middleware::Next;
+use actix_web::http::{header, StatusCode};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -99,7 +96,12 @@ pub enum AuthError {
     #[error("the bearer token is unknown or revoked")]
     Invalid,
     #[error("this endpoint needs a token with {required} scope; this token has {has}")]
-    Forbidden { required: Scope, has: Scope },
+    Forbidden {
+        required: Scope,
+        has: Scope,
+        /// The refused token's id, for the log line (never the token itself).
+        token_id: Uuid,
+    },
     #[error("cannot check the token: the database is unavailable")]
     Unavailable,
 }
@@ -155,6 +157,7 @@ impl Authenticator {
             Err(AuthError::Forbidden {
                 required,
                 has: principal.scope,
+                token_id: principal.token_id,
             })
         }
     }
@@ -215,35 +218,39 @@ fn bearer(request: &HttpRequest) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Which scope a route needs; `None` for a public route.
-pub type Policy = fn(&Method, &str) -> Option<Scope>;
-
-/// Middleware body (for `actix_web::middleware::from_fn`): lets a request through when the
-/// policy calls the route public or its token has the scope the policy asks for, and puts
-/// the [`Principal`] into the request for handlers. Needs `web::Data<Authenticator>` in the
-/// app data.
-pub async fn enforce<B: MessageBody>(
-    req: ServiceRequest,
-    next: Next<B>,
-    policy: Policy,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
-    // CORS preflights carry no credentials by design; the CORS middleware answers them.
-    if req.method() == Method::OPTIONS {
-        return next.call(req).await;
+impl AuthError {
+    /// A short reason for logs and metrics: `missing`, `invalid`, `forbidden`, `unavailable`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing_token",
+            AuthError::Invalid => "invalid_token",
+            AuthError::Forbidden { .. } => "insufficient_scope",
+            AuthError::Unavailable => "unavailable",
+        }
     }
-    let Some(required) = policy(req.method(), req.path()) else {
-        return next.call(req).await;
-    };
-    let Some(auth) = req
-        .app_data::<actix_web::web::Data<Authenticator>>()
-        .cloned()
-    else {
-        tracing::error!("auth::enforce without an Authenticator in the app data");
-        return Err(AuthError::Unavailable.into());
-    };
-    let principal = auth.authenticate(req.request(), required).await?;
-    req.extensions_mut().insert(principal);
-    next.call(req).await
+
+    /// The id of the token refused, when the token is known.
+    pub fn token_id(&self) -> Option<Uuid> {
+        match self {
+            AuthError::Forbidden { token_id, .. } => Some(*token_id),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the one log line of a refused request: the route it matched, why, and which token
+/// (its id when known, else a short fingerprint of its hash), never the token.
+pub fn log_refusal(request: &HttpRequest, route: &str, error: &AuthError) {
+    let fingerprint = bearer(request).map(|t| hash_token(t)[..12].to_string());
+    tracing::warn!(
+        method = %request.method(),
+        route,
+        reason = error.reason(),
+        token_id = error.token_id().map(|id| id.to_string()).as_deref().unwrap_or("none"),
+        token_fingerprint = fingerprint.as_deref().unwrap_or("none"),
+        status = error.status_code().as_u16(),
+        "request refused"
+    );
 }
 
 impl FromRequest for Principal {

@@ -13,6 +13,7 @@
 //! are [`DbError`]. Services wrap both with `anyhow` context; the API maps them to its own
 //! error type at the edge.
 
+pub mod locks;
 pub mod models;
 pub mod schema;
 
@@ -168,7 +169,8 @@ pub async fn drop_database(database_url: &str) -> Result<(), DbError> {
 pub async fn run_migrations(database_url: &str) -> Result<usize, DbError> {
     let mut conn = connect(database_url).await?;
     // Two services starting together must not both apply the same migration.
-    sql_query("SELECT pg_advisory_lock(7242871)")
+    sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(locks::Lock::Migrations.key())
         .execute(&mut conn)
         .await?;
     let ran = tokio::task::block_in_place(|| {
@@ -180,7 +182,8 @@ pub async fn run_migrations(database_url: &str) -> Result<usize, DbError> {
         (harness.into_inner(), ran)
     });
     let (mut conn, ran) = ran;
-    sql_query("SELECT pg_advisory_unlock(7242871)")
+    sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(locks::Lock::Migrations.key())
         .execute(&mut conn)
         .await?;
     ran

@@ -246,6 +246,18 @@ diesel::table! {
         last_replayed_at -> Nullable<Timestamptz>,
         resolved_at -> Nullable<Timestamptz>,
         resolution -> Nullable<Text>,
+        body_hash -> Nullable<Text>,
+        repeat_count -> Int4,
+        last_received_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (source, delivery_id) {
+        #[max_length = 32]
+        source -> Varchar,
+        delivery_id -> Text,
+        received_at -> Timestamptz,
     }
 }
 
@@ -290,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_dead_letters,
     clusterer_marks,
     cluster_merge_suggestions,
+    webhook_deliveries,
 );

@@ -493,3 +493,28 @@ async fn cluster_statistics_count_weeks_customers_and_trend_from_ticket_dates() 
         (now - Duration::days(30)).timestamp()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_a_claude_batch_does_not_wait_for_a_running_zendesk_sync() {
+    // Arrange: one session holds the Zendesk sync lock, as the ingest service does while it syncs.
+    let db = TestDb::migrated().await;
+    let pool = db.pool(2);
+    let mut sync = pool.get().await.unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(db::models::sync_state::ZENDESK_SYNC_LOCK)
+        .execute(&mut sync)
+        .await
+        .unwrap();
+
+    // Act: an analyzer checks whether to open a batch for the backlog.
+    let mut analyzer = pool.get().await.unwrap();
+    let opened = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        db::models::claude_batch::open_for_backlog(&mut analyzer, "claude-test", 1_000, 10),
+    )
+    .await;
+
+    // Assert: it answers at once (nothing to batch) instead of queueing behind the sync.
+    let opened = opened.expect("open_for_backlog waited for the Zendesk sync's lock");
+    assert_eq!(opened.unwrap(), None);
+}

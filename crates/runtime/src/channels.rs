@@ -17,6 +17,35 @@ pub enum Normalized {
     /// A well-formed event that is not a ticket (a delivery receipt, a bot's own message, a
     /// ping): acknowledged, nothing stored.
     Ignored(String),
+    /// Some of a batched delivery (WhatsApp sends several messages in one) are tickets, the
+    /// rest cannot be read: store the tickets, dead-letter `unreadable` (the same payload
+    /// holding only the unreadable messages) for `error`.
+    Partial {
+        tickets: Vec<IncomingTicket>,
+        unreadable: Value,
+        error: String,
+    },
+}
+
+/// The platform's ids of a verified delivery, remembered for a window so a captured delivery
+/// cannot be replayed: Slack's `event_id`, Intercom's notification `id`, each WhatsApp
+/// message's `id`. Empty when the payload carries none (a status update, a slash command).
+pub fn delivery_ids(source: SourceKind, payload: &Value) -> Vec<String> {
+    match source {
+        SourceKind::Slack => id_text(&payload["event_id"]).into_iter().collect(),
+        SourceKind::Intercom => id_text(&payload["id"]).into_iter().collect(),
+        SourceKind::Whatsapp => payload["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["changes"].as_array())
+            .flatten()
+            .filter_map(|c| c["value"]["messages"].as_array())
+            .flatten()
+            .filter_map(|m| id_text(&m["id"]))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Subjects are the first line of the text, cut to this many characters.
@@ -347,6 +376,7 @@ pub fn whatsapp(payload: &Value) -> Result<Normalized, String> {
         .ok_or("the WhatsApp webhook has no \"entry\" list")?;
     let mut tickets = Vec::new();
     let mut problems = Vec::new();
+    let mut unreadable = Vec::new();
     let mut statuses = 0usize;
     for change in entries
         .iter()
@@ -369,6 +399,7 @@ pub fn whatsapp(payload: &Value) -> Result<Normalized, String> {
         for message in value["messages"].as_array().into_iter().flatten() {
             let Some(id) = id_text(&message["id"]) else {
                 problems.push("a message without an id".to_string());
+                unreadable.push(message.clone());
                 continue;
             };
             let text = match message["type"].as_str() {
@@ -390,6 +421,7 @@ pub fn whatsapp(payload: &Value) -> Result<Normalized, String> {
                     "message {id} of type {:?} has no text",
                     message["type"].as_str().unwrap_or("none")
                 ));
+                unreadable.push(message.clone());
                 continue;
             };
             let at = unix_secs(&message["timestamp"]).unwrap_or_else(Utc::now);
@@ -403,7 +435,14 @@ pub fn whatsapp(payload: &Value) -> Result<Normalized, String> {
         }
     }
     if !problems.is_empty() {
-        return Err(problems.join("; "));
+        if tickets.is_empty() {
+            return Err(problems.join("; "));
+        }
+        return Ok(Normalized::Partial {
+            tickets,
+            unreadable: only_messages(payload, &unreadable),
+            error: problems.join("; "),
+        });
     }
     if tickets.is_empty() {
         return Ok(Normalized::Ignored(if statuses > 0 {
@@ -413,6 +452,24 @@ pub fn whatsapp(payload: &Value) -> Result<Normalized, String> {
         }));
     }
     Ok(Normalized::Tickets(tickets))
+}
+
+/// The WhatsApp payload with only `keep` among its messages (statuses dropped): what is
+/// dead-lettered of a delivery whose other messages were stored.
+fn only_messages(payload: &Value, keep: &[Value]) -> Value {
+    let mut out = payload.clone();
+    for entry in out["entry"].as_array_mut().into_iter().flatten() {
+        for change in entry["changes"].as_array_mut().into_iter().flatten() {
+            let value = &mut change["value"];
+            if let Some(messages) = value["messages"].as_array_mut() {
+                messages.retain(|m| keep.contains(m));
+            }
+            if let Some(map) = value.as_object_mut() {
+                map.remove("statuses");
+            }
+        }
+    }
+    out
 }
 
 /// The ticket id a Zendesk webhook is about: a ticket event's `detail.id` (or its subject

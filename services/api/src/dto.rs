@@ -244,6 +244,17 @@ impl From<db::models::issue::IssueRow> for TicketIssue {
     }
 }
 
+/// What would be sent to Claude for a ticket: the user message of the extraction prompt,
+/// after PII scrubbing (seed 004's redaction preview).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedactionPreview {
+    pub ticket_id: uuid::Uuid,
+    /// The user message, exactly as the Claude analyzer builds it.
+    pub user_prompt: String,
+    /// Placeholders in it, by kind (`EMAIL`, `NAME`, `PHONE` …).
+    pub redactions: std::collections::BTreeMap<String, usize>,
+}
+
 /// A ticket with the issues extracted from it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDetail {

@@ -1,5 +1,6 @@
 //! The api service: the REST API the dashboard and integrations read.
 
+pub mod access;
 pub mod cache;
 pub mod dto;
 pub mod error;
@@ -177,7 +178,7 @@ impl Application {
         let origin = settings.dashboard_origin.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(actix_web::middleware::from_fn(require_token))
+                .wrap(actix_web::middleware::from_fn(access::canonical_request))
                 .wrap(cors(&origin))
                 .wrap(actix_web::middleware::from_fn(monitoring::record))
                 .wrap(tracing_actix())
@@ -214,36 +215,6 @@ impl Application {
         handle.stop(true).await;
         server.await.map_err(std::io::Error::other)?
     }
-}
-
-/// Which scope each route needs: health, readiness and metrics are open (load balancers and
-/// Prometheus call them), and so is the API description (it holds no data); operators' routes
-/// need admin, other reads read, other writes write.
-pub fn route_scope(method: &actix_web::http::Method, path: &str) -> Option<auth::Scope> {
-    use auth::Scope;
-    if matches!(
-        path,
-        "/health" | "/ready" | "/metrics" | "/api/openapi.json"
-    ) || path == "/api/docs"
-        || path.starts_with("/api/docs/")
-    {
-        return None;
-    }
-    if path.starts_with("/api/ops/") || path == "/api/ops" {
-        return Some(Scope::Admin);
-    }
-    if method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD {
-        Some(Scope::Read)
-    } else {
-        Some(Scope::Write)
-    }
-}
-
-async fn require_token(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    auth::enforce(req, next, route_scope).await
 }
 
 /// CORS for the dashboard's origin only.

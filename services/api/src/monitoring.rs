@@ -183,9 +183,10 @@ pub fn render_llm_usage(rows: &[ModelTotals]) -> String {
 /// they count the jobs of every worker process, not only this one.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")),
+    security(())
 )]
-#[get("/metrics")]
+#[get("/metrics", wrap = "crate::access::Authorize")]
 pub async fn metrics(
     state: web::Data<AppState>,
     handle: web::Data<PrometheusHandle>,

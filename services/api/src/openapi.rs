@@ -34,6 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
         tickets::detail,
         tickets::create,
         tickets::analyze,
+        tickets::redaction_preview,
         export::issues,
         export::clusters,
         sync::trigger,

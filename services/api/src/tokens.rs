@@ -32,11 +32,9 @@ pub async fn run(infra: &Infra, command: TokenCommand) -> anyhow::Result<()> {
     let mut conn = infra.pool.get().await?;
     match command {
         TokenCommand::Create { name, scope } => {
-            let name = name.trim();
-            anyhow::ensure!(
-                !name.is_empty() && name.chars().count() <= MAX_NAME,
-                "--name must be 1 to {MAX_NAME} characters"
-            );
+            let name = crate::routes::params::name("--name", &name, MAX_NAME)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = name.as_str();
             let (token, hash) = auth::generate_token().context("generating a random token")?;
             let row = api_token::create(&mut conn, name, scope.as_str(), &hash)
                 .await

@@ -1800,3 +1800,289 @@ async fn metrics_report_llm_tokens_and_cost_per_model() {
         "{text}"
     );
 }
+
+/// Sends one request byte for byte as given (no client normalizes `/./`, `/../` or escapes)
+/// and returns the status.
+async fn raw_status(port: &str, method: &str, path: &str, token: Option<&str>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(port).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let body = if method == "GET" { "" } else { "{}" };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let head = String::from_utf8_lossy(&response);
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line for {method} {path}: {head}"))
+}
+
+/// The spellings of `path` that a router which decodes would take for it: escaped letters
+/// (lower and upper case hex), escaped separators, dot segments and empty segments.
+fn encoded_variants(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let join = |segs: &[String]| format!("/{}", segs.join("/"));
+    let owned: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+    let mut out = Vec::new();
+    for (i, seg) in segments.iter().enumerate() {
+        let Some(first) = seg.chars().next().filter(char::is_ascii_alphabetic) else {
+            continue;
+        };
+        let mut lower = owned.clone();
+        lower[i] = format!("%{:02x}{}", first as u8, &seg[1..]);
+        out.push(join(&lower));
+        let mut upper = owned.clone();
+        let last = seg.chars().last().unwrap();
+        upper[i] = format!("{}%{:02X}", &seg[..seg.len() - 1], last as u8);
+        out.push(join(&upper));
+    }
+    if segments.len() > 1 {
+        let rest = segments[1..].join("/");
+        out.push(format!("/{}%2F{rest}", segments[0]));
+        out.push(format!("/{}%2f{rest}", segments[0]));
+        out.push(format!("/{}/./{rest}", segments[0]));
+        out.push(format!("/{}/%2e/{rest}", segments[0]));
+        out.push(format!("/{}/x/../{rest}", segments[0]));
+        out.push(format!("/{}//{rest}", segments[0]));
+    }
+    out.push(format!("/.{path}"));
+    out.push(format!("/{path}"));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_holds_its_scope_under_every_spelling_of_its_path() {
+    // Arrange: every operation of the committed OpenAPI document, with its declared scope.
+    let app = spawn_app().await;
+    let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+    let port = app.base.trim_start_matches("http://").to_string();
+    let tokens = [
+        ("none", None, 0),
+        ("read", Some(app.read.as_str()), 1),
+        ("write", Some(app.write.as_str()), 2),
+        ("admin", Some(app.admin.as_str()), 3),
+    ];
+    let (mut checked, mut refused_variants, mut authorized_plain) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (template, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let method = method.to_uppercase();
+            let needs = match operation["security"][0]["bearer"][0].as_str() {
+                None => 0,
+                Some("read") => 1,
+                Some("write") => 2,
+                Some("admin") => 3,
+                Some(other) => panic!("unknown scope {other}"),
+            };
+            let path = template
+                .replace("{source_id}", "1001")
+                .replace("{queue}", "analyze")
+                .replace("{id}/retry", "01JOBID/retry")
+                .replace("dead-letters/{id}", "dead-letters/1")
+                .replace("{id}", "00000000-0000-0000-0000-000000000000");
+            for (name, token, level) in tokens {
+                // Act + Assert: the plain path is refused exactly when the scope is short.
+                let plain = raw_status(&port, &method, &path, token).await;
+                checked += 1;
+                let refused = matches!(plain, 401 | 403);
+                let expected = if needs == 0 { false } else { level < needs };
+                if refused != expected {
+                    failures.push(format!("{method} {path} as {name}: {plain}"));
+                }
+                if !refused {
+                    authorized_plain += 1;
+                }
+                // Every other spelling is refused as a bad path (400) before routing, whoever
+                // asks: a 404 could come from a handler the request should not have reached.
+                for variant in encoded_variants(&path) {
+                    let status = raw_status(&port, &method, &variant, token).await;
+                    checked += 1;
+                    if status == 400 {
+                        refused_variants += 1;
+                    } else {
+                        failures.push(format!(
+                            "{method} {variant} as {name}: {status} (plain {plain})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "scope matrix: {checked} requests over {} operations x {} tokens; \
+         {authorized_plain} plain requests authorized, {refused_variants} encoded variants refused",
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|o| o.as_object().unwrap().len())
+            .sum::<usize>(),
+        tokens.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_characters_huge_pages_odd_dates_and_blank_names_get_a_4xx() {
+    // Arrange
+    let app = spawn_app().await;
+    let (pto, _) = seed(&app).await;
+
+    // NUL in a query, a path id, and JSON bodies: 400, never a 500.
+    for path in [
+        "/api/issues?search=%00",
+        "/api/tickets/%00",
+        "/api/tickets/10%0001",
+        "/api/clusters?sort=%00",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body["message"].is_string(), "{path}: {body}");
+    }
+    for patch in [
+        json!({"pm_notes": "before\u{0}after"}),
+        json!({"name": "PTO\u{0}"}),
+    ] {
+        let (status, body) = app
+            .patch(&format!("/api/clusters/{pto}"), patch.clone())
+            .await;
+        assert_eq!(status, 400, "{patch}: {body}");
+    }
+    let (status, body) = app
+        .post(
+            "/api/tickets",
+            json!({"external_id": "n-1", "description": "clock\u{0} broke", "tags": ["a\u{0}"]}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Pages far past the end are refused before any arithmetic (no overflow, no drop).
+    for path in [
+        "/api/issues?page=9223372036854775807",
+        "/api/clusters?page=9223372036854775807",
+        "/api/issues?page=9223372036854775807&per_page=200",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+    }
+    let (status, body) = app
+        .admin_get("/api/ops/dead-letters?page=9223372036854775807")
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .get("/api/issues/summary?days=9223372036854775807")
+        .await;
+    assert_eq!(status, 400);
+
+    // Dates outside 1990 .. tomorrow are refused at intake.
+    for created in [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T00:00:00Z",
+        "1989-12-31T23:59:59Z",
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/tickets",
+                json!({"external_id": format!("d-{created}"), "description": "clock broke", "created_at": created}),
+            )
+            .await;
+        assert_eq!(status, 422, "{created}: {body}");
+    }
+
+    // A name of only whitespace and zero-width characters is blank.
+    let (status, body) = app
+        .patch(
+            &format!("/api/clusters/{pto}"),
+            json!({"name": " \u{200B}\u{FEFF}\u{2060}\t "}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (_, cluster) = app.get(&format!("/api/clusters/{pto}")).await;
+    assert_eq!(cluster["cluster"]["cluster_name"], "PTO balance wrong");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_with_bad_input_fails_before_its_first_byte() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let response = app.raw_get("/api/export/issues?search=%00").await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response
+        .headers()
+        .get("content-type")
+        .is_some_and(|c| c.to_str().unwrap().starts_with("application/json")));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_request_is_logged_with_its_route_reason_and_token_id() {
+    testkit::capture_logs();
+    let app = spawn_app().await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "/api/ops/queues",
+            Some(&app.read),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let logs = testkit::captured_logs();
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let reader = db::models::api_token::list(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "reader")
+        .unwrap();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("request refused") && l.contains(&reader.id.to_string()))
+        .unwrap_or_else(|| panic!("no refusal line for the read token in:\n{logs}"));
+    assert!(line.contains("/api/ops/queues"), "{line}");
+    assert!(line.contains("insufficient_scope"), "{line}");
+    assert!(
+        !line.contains(&app.read),
+        "the token itself was logged: {line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_preview_what_would_be_sent_to_claude_for_a_ticket() {
+    // Arrange: a ticket full of personal data.
+    let app = spawn_app().await;
+    let mut t = testkit::ticket(
+        "5001",
+        "Call 020 7946 0958",
+        "Hi, I'm Brenda. SSN 123 45 6789, pw: hunter2, my card 4111 1111 1111 1111.",
+        // Whole seconds: the stored time (microseconds) must print as the given one.
+        chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap(),
+    );
+    t.requester_email = Some("brenda.castillo@keystone.example".into());
+    t.tags = vec!["customer:Brenda Castillo".into(), "hardware".into()];
+    let mut conn = app.env.infra.pool.get().await.unwrap();
+    let id = ticket::upsert(&mut conn, &t).await.unwrap().id.0;
+    let path = format!("/api/ops/tickets/{id}/redaction-preview");
+
+    // Act
+    let (status, body) = app.admin_get(&path).await;
+    let (forbidden, _) = app.get(&path).await;
+
+    // Assert: the prompt the Claude analyzer builds, scrubbed; admin only.
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(forbidden, 403);
+    let prompt = body["user_prompt"].as_str().unwrap();
+    assert_eq!(prompt, analysis::claude::extraction_user_prompt(&t));
+    for leaked in ["Brenda", "7946", "6789", "hunter2", "4111", "castillo"] {
+        assert!(!prompt.contains(leaked), "{leaked} leaked: {prompt}");
+    }
+    assert!(body["redactions"]["NAME"].as_u64().unwrap() >= 1, "{body}");
+    assert_eq!(body["redactions"]["CARD"], 1, "{body}");
+}

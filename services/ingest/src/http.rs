@@ -155,8 +155,11 @@ enum Stored {
     DeadLettered(i64, String),
     /// It is not a ticket (an edit, a receipt, a ping).
     Ignored(String),
-    /// These tickets were accepted (one JSON object each).
-    Accepted(Vec<Value>),
+    /// These tickets were accepted (one JSON object each); the unreadable rest of the
+    /// delivery, if any, is this dead letter.
+    Accepted(Vec<Value>, Option<i64>),
+    /// The platform's id for this delivery was seen within the replay window: nothing done.
+    Duplicate,
 }
 
 impl Stored {
@@ -171,11 +174,67 @@ impl Stored {
             Stored::Ignored(reason) => {
                 HttpResponse::Ok().json(json!({"status": "ignored", "reason": reason}))
             }
-            Stored::Accepted(tickets) => {
+            Stored::Accepted(tickets, None) => {
                 HttpResponse::Ok().json(json!({"status": "accepted", "tickets": tickets}))
             }
+            Stored::Accepted(tickets, Some(id)) => HttpResponse::Ok().json(json!({
+                "status": "partially_accepted", "tickets": tickets, "dead_letter_id": id,
+            })),
+            Stored::Duplicate => HttpResponse::Ok().json(json!({
+                "status": "duplicate",
+                "message": "this delivery was already received; nothing was changed",
+            })),
         }
     }
+}
+
+/// Logs a refused webhook (401/403) with its route and reason; the request's secrets and
+/// signatures are never logged.
+fn refused(req: &HttpRequest, error: IntakeError) -> IntakeError {
+    tracing::warn!(
+        route = req.path(),
+        method = %req.method(),
+        status = error.status_code().as_u16(),
+        reason = %error,
+        "webhook refused"
+    );
+    error
+}
+
+/// Stores a verified delivery unless its platform id was seen within the replay window
+/// (a captured delivery sent again, or a platform retry of one already stored).
+async fn store_once(
+    state: &AppState,
+    source: SourceKind,
+    req: &HttpRequest,
+    body: &[u8],
+    ids: Vec<String>,
+    normalize: impl FnOnce() -> Result<Normalized, String>,
+) -> Result<Stored, IntakeError> {
+    let storage = |e: db::PoolError| IntakeError::Storage(e.to_string());
+    if !ids.is_empty() {
+        let mut conn = state.pool.get().await.map_err(storage)?;
+        let new = db::models::webhook_delivery::first_seen(
+            &mut conn,
+            source.as_str(),
+            &ids,
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| IntakeError::Storage(e.to_string()))?;
+        if new.is_empty() {
+            tracing::info!(%source, ids = ?ids, "webhook delivery seen before; ignored");
+            return Ok(Stored::Duplicate);
+        }
+    }
+    let stored = store(state, source, req, body, normalize()).await;
+    if stored.is_err() && !ids.is_empty() {
+        // Let the platform's retry through: this delivery was not stored.
+        if let Ok(mut conn) = state.pool.get().await {
+            let _ = db::models::webhook_delivery::forget(&mut conn, source.as_str(), &ids).await;
+        }
+    }
+    stored
 }
 
 /// Stores a verified payload that could not be normalized and logs it.
@@ -186,6 +245,18 @@ async fn dead_letter(
     body: &[u8],
     error: &str,
 ) -> Result<Stored, IntakeError> {
+    let id = keep_dead_letter(state, source, req, body, error).await?;
+    Ok(Stored::DeadLettered(id, error.to_string()))
+}
+
+/// Stores `body` as a dead letter (a repeat of the same body counts on its first row).
+async fn keep_dead_letter(
+    state: &AppState,
+    source: SourceKind,
+    req: &HttpRequest,
+    body: &[u8],
+    error: &str,
+) -> Result<i64, IntakeError> {
     let headers: serde_json::Map<String, Value> = KEPT_HEADERS
         .iter()
         .filter_map(|h| Some((h.to_string(), Value::from(header(req, h)?))))
@@ -208,7 +279,7 @@ async fn dead_letter(
     .await
     .map_err(|e| IntakeError::Storage(e.to_string()))?;
     tracing::warn!(%source, dead_letter = id, %error, "verified webhook could not be normalized; kept as a dead letter");
-    Ok(Stored::DeadLettered(id, error.to_string()))
+    Ok(id)
 }
 
 /// Accepts what a normalizer produced.
@@ -225,35 +296,56 @@ async fn store(
             tracing::debug!(%source, %reason, "webhook acknowledged, nothing to store");
             Ok(Stored::Ignored(reason))
         }
-        Ok(Normalized::Tickets(tickets)) => {
-            let mut conn = state
-                .pool
-                .get()
-                .await
-                .map_err(|e| IntakeError::Storage(e.to_string()))?;
-            let mut stored = Vec::with_capacity(tickets.len());
-            for t in &tickets {
-                let u = runtime::intake::accept(&mut conn, &state.queues, t)
-                    .await
-                    .map_err(|e| IntakeError::Storage(format!("{e:#}")))?;
-                stored.push(json!({
-                    "ticket_id": u.id,
-                    "source_id": t.source_id,
-                    "created": u.created,
-                    "queued_for_analysis": u.content_changed,
-                }));
-            }
-            tracing::info!(%source, tickets = stored.len(), "webhook stored");
-            Ok(Stored::Accepted(stored))
+        Ok(Normalized::Tickets(tickets)) => Ok(Stored::Accepted(
+            accept_all(state, source, &tickets).await?,
+            None,
+        )),
+        Ok(Normalized::Partial {
+            tickets,
+            unreadable,
+            error,
+        }) => {
+            let stored = accept_all(state, source, &tickets).await?;
+            let unreadable = unreadable.to_string();
+            let id = keep_dead_letter(state, source, req, unreadable.as_bytes(), &error).await?;
+            Ok(Stored::Accepted(stored, Some(id)))
         }
     }
+}
+
+/// Accepts each ticket through `runtime::intake::accept`; one JSON object per ticket.
+async fn accept_all(
+    state: &AppState,
+    source: SourceKind,
+    tickets: &[domain::IncomingTicket],
+) -> Result<Vec<Value>, IntakeError> {
+    let mut conn = state
+        .pool
+        .get()
+        .await
+        .map_err(|e| IntakeError::Storage(e.to_string()))?;
+    let mut stored = Vec::with_capacity(tickets.len());
+    for t in tickets {
+        let u = runtime::intake::accept(&mut conn, &state.queues, t)
+            .await
+            .map_err(|e| IntakeError::Storage(format!("{e:#}")))?;
+        stored.push(json!({
+            "ticket_id": u.id,
+            "source_id": t.source_id,
+            "created": u.created,
+            "queued_for_analysis": u.content_changed,
+            "stale": u.stale,
+        }));
+    }
+    tracing::info!(%source, tickets = stored.len(), "webhook stored");
+    Ok(stored)
 }
 
 /// The answer to a slash command, which Slack shows to the person who typed it (only to
 /// them: `ephemeral`); our own fields ride along.
 fn slash_command_response(stored: Stored) -> HttpResponse {
     let (text, status) = match &stored {
-        Stored::Accepted(t) => (
+        Stored::Accepted(t, _) => (
             format!(
                 "Thanks, recorded as ticket {}. It will be analyzed shortly.",
                 t.first().and_then(|t| t["source_id"].as_str()).unwrap_or("?")
@@ -261,6 +353,7 @@ fn slash_command_response(stored: Stored) -> HttpResponse {
             "accepted",
         ),
         Stored::Ignored(reason) => (format!("Nothing recorded: {reason}."), "ignored"),
+        Stored::Duplicate => ("Already recorded.".to_string(), "duplicate"),
         Stored::DeadLettered(id, error) => (
             format!("Could not record this ({error}); it was kept for the operators (dead letter {id})."),
             "dead_lettered",
@@ -268,8 +361,9 @@ fn slash_command_response(stored: Stored) -> HttpResponse {
     };
     let mut body = json!({"response_type": "ephemeral", "text": text, "status": status});
     match stored {
-        Stored::Accepted(tickets) => body["tickets"] = json!(tickets),
+        Stored::Accepted(tickets, _) => body["tickets"] = json!(tickets),
         Stored::Ignored(reason) => body["reason"] = json!(reason),
+        Stored::Duplicate => {}
         Stored::DeadLettered(id, _) => body["dead_letter_id"] = json!(id),
     }
     // 200 even for a dead letter: Slack shows a non-200 as a failure to the user.
@@ -290,7 +384,8 @@ async fn slack(
         header(&req, "X-Slack-Signature"),
         &body,
         now.timestamp(),
-    )?;
+    )
+    .map_err(|e| refused(&req, e.into()))?;
     // Slash commands (and interactions) are forms, signed like events.
     if channels::slack_is_form(header(&req, "content-type"), &body) {
         let form = channels::parse_form(&body).map_err(IntakeError::Malformed)?;
@@ -315,13 +410,10 @@ async fn slack(
         let challenge = value["challenge"].as_str().unwrap_or_default();
         return Ok(HttpResponse::Ok().json(json!({"challenge": challenge})));
     }
-    Ok(store(
-        &state,
-        SourceKind::Slack,
-        &req,
-        &body,
-        channels::slack(&value),
-    )
+    let ids = channels::delivery_ids(SourceKind::Slack, &value);
+    Ok(store_once(&state, SourceKind::Slack, &req, &body, ids, || {
+        channels::slack(&value)
+    })
     .await?
     .response())
 }
@@ -337,17 +429,17 @@ async fn intercom(
         "INTERCOM_CLIENT_SECRET",
     )?;
     let body = read_body(payload, state.max_body_bytes).await?;
-    verify::intercom(secret, header(&req, "X-Hub-Signature"), &body)?;
+    verify::intercom(secret, header(&req, "X-Hub-Signature"), &body)
+        .map_err(|e| refused(&req, e.into()))?;
     let value = parse_json(&body)?;
-    Ok(store(
-        &state,
-        SourceKind::Intercom,
-        &req,
-        &body,
-        channels::intercom(&value),
+    let ids = channels::delivery_ids(SourceKind::Intercom, &value);
+    Ok(
+        store_once(&state, SourceKind::Intercom, &req, &body, ids, || {
+            channels::intercom(&value)
+        })
+        .await?
+        .response(),
     )
-    .await?
-    .response())
 }
 
 async fn whatsapp(
@@ -357,17 +449,17 @@ async fn whatsapp(
 ) -> Result<HttpResponse, IntakeError> {
     let secret = secret(&state.secrets.whatsapp, "whatsapp", "WHATSAPP_APP_SECRET")?;
     let body = read_body(payload, state.max_body_bytes).await?;
-    verify::whatsapp(secret, header(&req, "X-Hub-Signature-256"), &body)?;
+    verify::whatsapp(secret, header(&req, "X-Hub-Signature-256"), &body)
+        .map_err(|e| refused(&req, e.into()))?;
     let value = parse_json(&body)?;
-    Ok(store(
-        &state,
-        SourceKind::Whatsapp,
-        &req,
-        &body,
-        channels::whatsapp(&value),
+    let ids = channels::delivery_ids(SourceKind::Whatsapp, &value);
+    Ok(
+        store_once(&state, SourceKind::Whatsapp, &req, &body, ids, || {
+            channels::whatsapp(&value)
+        })
+        .await?
+        .response(),
     )
-    .await?
-    .response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -382,6 +474,7 @@ struct Handshake {
 
 /// Meta's subscription handshake: echo `hub.challenge` when the token matches.
 async fn whatsapp_handshake(
+    req: HttpRequest,
     query: web::Query<Handshake>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, IntakeError> {
@@ -397,7 +490,7 @@ async fn whatsapp_handshake(
             sha2::Sha256::digest(t.as_bytes()) == sha2::Sha256::digest(token.as_bytes())
         });
     if !matches {
-        return Err(IntakeError::Forbidden);
+        return Err(refused(&req, IntakeError::Forbidden));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/plain")
@@ -418,8 +511,27 @@ async fn zendesk_webhook(
         &body,
         chrono::Utc::now().timestamp(),
         state.zendesk_tolerance_secs,
-    )?;
+    )
+    .map_err(|e| refused(&req, e.into()))?;
     let value = parse_json(&body)?;
+    if let Some(invocation) = header(&req, "x-zendesk-webhook-invocation-id") {
+        let mut conn = state
+            .pool
+            .get()
+            .await
+            .map_err(|e| IntakeError::Storage(e.to_string()))?;
+        let new = db::models::webhook_delivery::first_seen(
+            &mut conn,
+            SourceKind::Zendesk.as_str(),
+            &[invocation.to_string()],
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| IntakeError::Storage(e.to_string()))?;
+        if new.is_empty() {
+            return Ok(Stored::Duplicate.response());
+        }
+    }
     let id = match channels::zendesk_ticket_id(&value) {
         Ok(id) => id,
         Err(error) => {

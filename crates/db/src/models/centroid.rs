@@ -48,7 +48,8 @@ pub async fn lock_subcategory(
     category: &str,
     subcategory: &str,
 ) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind::<diesel::sql_types::Integer, _>(crate::locks::SUBCATEGORY_SPACE)
         .bind::<Text, _>(format!("cluster:{category}/{subcategory}"))
         .execute(conn)
         .await?;

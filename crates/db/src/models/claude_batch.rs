@@ -82,7 +82,8 @@ pub async fn open_for_backlog(
     max: i64,
 ) -> QueryResult<Option<(Uuid, Vec<(TicketId, String)>)>> {
     conn.transaction(async |conn| {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7242872)")
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(crate::locks::Lock::ClaudeBatchOpen.key())
             .execute(conn)
             .await?;
         if count_unbatched(conn).await? <= threshold {

@@ -24,10 +24,13 @@ pub struct DeadLetter {
     pub resolved_at: Option<DateTime<Utc>>,
     /// What that replay did.
     pub resolution: Option<String>,
+    /// How many times this very body arrived (one row per distinct body).
+    pub repeat_count: i32,
+    /// When it last arrived, if more than once.
+    pub last_received_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = intake_dead_letters)]
+#[derive(Debug, Clone)]
 pub struct NewDeadLetter<'a> {
     pub source: &'a str,
     pub headers: serde_json::Value,
@@ -35,13 +38,30 @@ pub struct NewDeadLetter<'a> {
     pub error: &'a str,
 }
 
-/// Stores a payload for inspection; returns its id.
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Stores a payload for inspection; returns its id. The same body from the same source again
+/// (a platform redelivering what can never succeed) counts a repeat on the first row.
 pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewDeadLetter<'_>) -> QueryResult<i64> {
-    diesel::insert_into(intake_dead_letters::table)
-        .values(letter)
-        .returning(intake_dead_letters::id)
-        .get_result(conn)
-        .await
+    use diesel::sql_types::{Jsonb, Text};
+    let row: Inserted = diesel::sql_query(
+        "INSERT INTO intake_dead_letters (source, headers, body, error, body_hash) \
+         VALUES ($1, $2, $3, $4, encode(sha256(convert_to($3, 'UTF8')), 'hex')) \
+         ON CONFLICT (source, body_hash) DO UPDATE SET \
+             repeat_count = intake_dead_letters.repeat_count + 1, last_received_at = NOW() \
+         RETURNING id",
+    )
+    .bind::<Text, _>(letter.source)
+    .bind::<Jsonb, _>(&letter.headers)
+    .bind::<Text, _>(letter.body)
+    .bind::<Text, _>(letter.error)
+    .get_result(conn)
+    .await?;
+    Ok(row.id)
 }
 
 /// The newest dead letters first.

@@ -11,6 +11,7 @@ pub mod issue;
 pub mod sync_state;
 pub mod taxonomy;
 pub mod ticket;
+pub mod webhook_delivery;
 
 /// A page request, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,8 +21,10 @@ pub struct Page {
 }
 
 impl Page {
+    /// The rows before this page. Saturates rather than overflowing: callers bound `page`
+    /// (the API to 100,000), and a saturated offset is an empty page, never a panic.
     pub fn offset(&self) -> i64 {
-        (self.page.max(1) - 1) * self.per_page
+        (self.page.max(1) - 1).saturating_mul(self.per_page.max(0))
     }
 }
 

@@ -128,7 +128,7 @@ pub async fn latest_cursor(
 
 /// The PostgreSQL advisory lock a Zendesk sync holds while it runs (one sync at a time across
 /// replicas). Shared here so the API can tell a running sync from an interrupted one.
-pub const ZENDESK_SYNC_LOCK: i64 = 7_242_872;
+pub const ZENDESK_SYNC_LOCK: i64 = crate::locks::Lock::ZendeskSync.key();
 
 /// Runs of `source` that never completed (`sync_completed_at` unset), newest first: the one
 /// running now, if any, and those a crash, an error or a shutdown interrupted.

@@ -76,6 +76,9 @@ pub struct Upserted {
     pub created: bool,
     /// New, or its analyzed text differs from what was stored: it needs (re-)analysis.
     pub content_changed: bool,
+    /// The stored ticket was updated at the source after this version (an older event
+    /// arriving late, or a replay): nothing was written.
+    pub stale: bool,
 }
 
 #[derive(QueryableByName)]
@@ -84,7 +87,25 @@ struct UpsertRow {
     id: Uuid,
     #[diesel(sql_type = Nullable<Text>)]
     previous_hash: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    written: bool,
 }
+
+impl UpsertRow {
+    fn outcome(&self, hash: &str) -> Upserted {
+        Upserted {
+            id: TicketId(self.id),
+            created: self.previous_hash.is_none(),
+            content_changed: self.written && self.previous_hash.as_deref() != Some(hash),
+            stale: !self.written,
+        }
+    }
+}
+
+/// What an update of a stored ticket must satisfy: the source changed it no earlier than the
+/// stored version, so an older event (delivered late, or replayed) never overwrites a newer
+/// one. Equal times pass: a re-sync of the same version is idempotent anyway.
+const NEWER_ONLY: &str = "WHERE tickets.ticket_updated_at <= EXCLUDED.ticket_updated_at";
 
 /// Column limits of `tickets`, applied before writing so a long subject from a source is cut
 /// rather than rejected.
@@ -92,8 +113,9 @@ fn cap(value: &Option<String>, max: usize) -> Option<String> {
     value.as_ref().map(|v| v.chars().take(max).collect())
 }
 
-/// Inserts the ticket, or updates the stored one with the same (source, source_id). Idempotent:
-/// the same ticket twice yields one row and reports no content change the second time.
+/// Inserts the ticket, or updates the stored one with the same (source, source_id) unless the
+/// stored one is newer at the source ([`Upserted::stale`]). Idempotent: the same ticket twice
+/// yields one row and reports no content change the second time.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
     ticket: &IncomingTicket,
@@ -105,9 +127,9 @@ pub async fn upsert(
         ticket.requester_email.as_deref(),
     );
     // The CTE reads the row as it was before this statement, which tells new from changed.
-    let row: UpsertRow = diesel::sql_query(
-        "WITH previous AS (SELECT content_hash FROM tickets WHERE source = $1 AND source_id = $2) \
-         INSERT INTO tickets (source, source_id, subject, description, internal_notes, public_comments, \
+    let row: UpsertRow = diesel::sql_query(format!(
+        "WITH previous AS (SELECT id, content_hash FROM tickets WHERE source = $1 AND source_id = $2), \
+         upserted AS (INSERT INTO tickets (source, source_id, subject, description, internal_notes, public_comments, \
              requester_email, requester_org_name, source_org_id, customer_key, tags, status, priority, \
              content_hash, ticket_created_at, ticket_updated_at, synced_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NOW()) \
@@ -123,8 +145,12 @@ pub async fn upsert(
                  THEN tickets.analysis_failed_at END, \
              analysis_error = CASE WHEN tickets.content_hash = EXCLUDED.content_hash \
                  THEN tickets.analysis_error END \
-         RETURNING id, (SELECT content_hash FROM previous) AS previous_hash",
-    )
+             {NEWER_ONLY} \
+             RETURNING id) \
+         SELECT COALESCE((SELECT id FROM upserted), (SELECT id FROM previous)) AS id, \
+             (SELECT content_hash FROM previous) AS previous_hash, \
+             EXISTS (SELECT 1 FROM upserted) AS written",
+    ))
     .bind::<Text, _>(ticket.source.as_str())
     .bind::<Text, _>(ticket.source_id.chars().take(255).collect::<String>())
     .bind::<Nullable<Text>, _>(cap(&ticket.subject, 500))
@@ -143,23 +169,17 @@ pub async fn upsert(
     .bind::<Timestamptz, _>(ticket.updated_at)
     .get_result(conn)
     .await?;
-    Ok(Upserted {
-        id: TicketId(row.id),
-        created: row.previous_hash.is_none(),
-        content_changed: row.previous_hash.as_deref() != Some(hash.as_str()),
-    })
+    Ok(row.outcome(&hash))
 }
 
 #[derive(QueryableByName)]
 struct UpsertManyRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
     #[diesel(sql_type = Text)]
     source: String,
     #[diesel(sql_type = Text)]
     source_id: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    previous_hash: Option<String>,
+    #[diesel(embed)]
+    row: UpsertRow,
 }
 
 /// [`upsert`] for many tickets in one statement per chunk (what file imports and export pages
@@ -207,7 +227,7 @@ async fn upsert_chunk(
     let col = |f: &dyn Fn(&IncomingTicket) -> Option<String>| -> Vec<Option<String>> {
         tickets.iter().map(f).collect()
     };
-    let rows: Vec<UpsertManyRow> = diesel::sql_query(
+    let rows: Vec<UpsertManyRow> = diesel::sql_query(format!(
         "WITH input AS ( \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
                  $7::text[], $8::text[], $9::int8[], $10::text[], $11::jsonb[], $12::text[], $13::text[], \
@@ -216,7 +236,7 @@ async fn upsert_chunk(
                  requester_org_name, source_org_id, customer_key, tags, status, priority, content_hash, \
                  ticket_created_at, ticket_updated_at)), \
          previous AS ( \
-             SELECT t.source, t.source_id, t.content_hash FROM tickets t \
+             SELECT t.id, t.source, t.source_id, t.content_hash FROM tickets t \
              JOIN input i ON t.source = i.source AND t.source_id = i.source_id), \
          upserted AS ( \
              INSERT INTO tickets (source, source_id, subject, description, internal_notes, public_comments, \
@@ -237,10 +257,14 @@ async fn upsert_chunk(
                      THEN tickets.analysis_failed_at END, \
                  analysis_error = CASE WHEN tickets.content_hash = EXCLUDED.content_hash \
                      THEN tickets.analysis_error END \
+                 {NEWER_ONLY} \
              RETURNING id, source, source_id) \
-         SELECT u.id, u.source::text AS source, u.source_id::text AS source_id, p.content_hash::text AS previous_hash \
-         FROM upserted u LEFT JOIN previous p ON p.source = u.source AND p.source_id = u.source_id",
-    )
+         SELECT COALESCE(u.id, p.id) AS id, i.source::text AS source, i.source_id::text AS source_id, \
+             p.content_hash::text AS previous_hash, u.id IS NOT NULL AS written \
+         FROM input i \
+         LEFT JOIN upserted u ON u.source = i.source AND u.source_id = i.source_id \
+         LEFT JOIN previous p ON p.source = i.source AND p.source_id = i.source_id",
+    ))
     .bind::<Array<Text>, _>(tickets.iter().map(|t| t.source.as_str()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(
         tickets
@@ -286,12 +310,8 @@ async fn upsert_chunk(
                 t.source.as_str().to_string(),
                 t.source_id.chars().take(255).collect::<String>(),
             );
-            let row = by_key.get(&key).ok_or(diesel::result::Error::NotFound)?;
-            Ok(Upserted {
-                id: TicketId(row.id),
-                created: row.previous_hash.is_none(),
-                content_changed: row.previous_hash.as_deref() != Some(hash.as_str()),
-            })
+            let found = by_key.get(&key).ok_or(diesel::result::Error::NotFound)?;
+            Ok(found.row.outcome(hash))
         })
         .collect()
 }

@@ -316,6 +316,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ops/tickets/{id}/redaction-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/ops/tickets/{id}/redaction-preview`: the user message the Claude analyzer would
+         *     send for this ticket, PII scrubbed, with a count of what was redacted. Admin only: it shows
+         *     the ticket's text.
+         */
+        get: operations["redaction_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sync/status": {
         parameters: {
             query?: never;
@@ -852,6 +873,20 @@ export interface components {
             message: string;
             queue: string;
             queued: boolean;
+        };
+        /**
+         * @description What would be sent to Claude for a ticket: the user message of the extraction prompt,
+         *     after PII scrubbing (seed 004's redaction preview).
+         */
+        RedactionPreview: {
+            /** @description Placeholders in it, by kind (`EMAIL`, `NAME`, `PHONE` …). */
+            redactions: {
+                [key: string]: number;
+            };
+            /** Format: uuid */
+            ticket_id: string;
+            /** @description The user message, exactly as the Claude analyzer builds it. */
+            user_prompt: string;
         };
         /**
          * @description A cluster the clusterer suggests merging with another: the two look like one problem
@@ -1983,6 +2018,60 @@ export interface operations {
                 };
             };
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    redaction_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Ticket id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactionPreview"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

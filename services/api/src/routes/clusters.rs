@@ -72,7 +72,7 @@ impl ClusterQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/clusters")]
+#[get("/api/clusters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, req))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -124,7 +124,7 @@ const DETAIL_LIMIT: i64 = 200;
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/clusters/{id}")]
+#[get("/api/clusters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -253,13 +253,13 @@ const MAX_NAME_CHARS: usize = 200;
     ),
     security(("bearer" = ["write"]))
 )]
-#[patch("/api/clusters/{id}")]
+#[patch("/api/clusters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, body))]
 pub async fn update(
     state: web::Data<AppState>,
     principal: auth::Principal,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<ClusterPatch>,
+    body: super::params::Body<ClusterPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ClusterId(id.into_inner());
     let patch = body.into_inner();
@@ -274,15 +274,16 @@ pub async fn update(
     }
     let pm_status = params::vocabulary::<PmStatus>(patch.pm_status.as_deref())
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let name = patch.name.map(|n| n.trim().to_string());
-    if let Some(n) = &name {
-        if n.is_empty() || n.chars().count() > MAX_NAME_CHARS {
-            return Err(ApiError::Unprocessable(format!(
-                "name must be 1 to {MAX_NAME_CHARS} characters"
-            )));
-        }
-    }
-    let notes = patch.pm_notes.map(|n| n.filter(|n| !n.trim().is_empty()));
+    let name = patch
+        .name
+        .map(|n| params::name("name", &n, MAX_NAME_CHARS))
+        .transpose()?;
+    let notes = patch.pm_notes.map(|n| {
+        n.filter(|n| {
+            !n.trim_matches(|c: char| c.is_whitespace() || params::invisible(c))
+                .is_empty()
+        })
+    });
     if notes
         .as_ref()
         .and_then(|n| n.as_ref())
@@ -332,16 +333,16 @@ pub struct MergeRequest {
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/clusters/{id}/merge")]
+#[post("/api/clusters/{id}/merge", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, body))]
 pub async fn merge(
     state: web::Data<AppState>,
     principal: auth::Principal,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<MergeRequest>,
+    body: super::params::Body<MergeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let source = ClusterId(id.into_inner());
-    let into = ClusterId(body.into);
+    let into = ClusterId(body.0.into);
     let mut conn = state.pool.get().await?;
     let merged = cluster::merge(&mut conn, source, into, &principal.name, Utc::now()).await?;
     match merged {

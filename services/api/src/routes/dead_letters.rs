@@ -39,7 +39,7 @@ pub struct DeadLetterQuery {
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/dead-letters")]
+#[get("/api/ops/dead-letters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -106,7 +106,7 @@ async fn find(conn: &mut db::PgConn, id: i64) -> Result<dead_letter::DeadLetter,
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/dead-letters/{id}")]
+#[get("/api/ops/dead-letters/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -140,7 +140,7 @@ pub async fn detail(
     ),
     security(("bearer" = ["admin"]))
 )]
-#[post("/api/ops/dead-letters/{id}/replay")]
+#[post("/api/ops/dead-letters/{id}/replay", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn replay(
     state: web::Data<AppState>,
@@ -173,23 +173,24 @@ pub async fn replay(
             Ok(format!("not a ticket: {reason}"))
         }
         Ok(Replayed::Normalized(Normalized::Tickets(incoming))) => {
-            for t in &incoming {
-                let u = runtime::intake::accept(&mut conn, &state.queues, t)
-                    .await
-                    .map_err(ApiError::Internal)?;
-                tickets.push(dto::AcceptedTicket {
-                    id: u.id.0,
-                    source: t.source.as_str().into(),
-                    source_id: t.source_id.clone(),
-                    created: u.created,
-                    queued_for_analysis: u.content_changed,
-                });
-            }
+            tickets = accept_all(&mut conn, &state, &incoming).await?;
             let ids: Vec<&str> = incoming.iter().map(|t| t.source_id.as_str()).collect();
             Ok(format!(
                 "stored {} ticket(s): {}",
                 incoming.len(),
                 ids.join(", ")
+            ))
+        }
+        // The readable messages are stored; the letter stays open for the rest.
+        Ok(Replayed::Normalized(Normalized::Partial {
+            tickets: incoming,
+            error,
+            ..
+        })) => {
+            tickets = accept_all(&mut conn, &state, &incoming).await?;
+            Err(format!(
+                "stored {} readable ticket(s); the rest: {error}",
+                incoming.len()
             ))
         }
         Ok(Replayed::ZendeskTicket(ticket)) => {
@@ -232,4 +233,26 @@ pub async fn replay(
             "dead letter {id} still cannot be normalized: {error}"
         ))),
     }
+}
+
+/// Accepts replayed tickets through the one intake path.
+async fn accept_all(
+    conn: &mut db::PooledConn,
+    state: &AppState,
+    incoming: &[domain::IncomingTicket],
+) -> Result<Vec<dto::AcceptedTicket>, ApiError> {
+    let mut accepted = Vec::with_capacity(incoming.len());
+    for t in incoming {
+        let u = runtime::intake::accept(conn, &state.queues, t)
+            .await
+            .map_err(ApiError::Internal)?;
+        accepted.push(dto::AcceptedTicket {
+            id: u.id.0,
+            source: t.source.as_str().into(),
+            source_id: t.source_id.clone(),
+            created: u.created,
+            queued_for_analysis: u.content_changed,
+        });
+    }
+    Ok(accepted)
 }

@@ -62,23 +62,27 @@ fn csv_response(
         .streaming(body)
 }
 
-fn chunk_error(e: impl std::fmt::Display) -> actix_web::Error {
-    // The status line is gone once streaming began; the client sees a cut-off body.
-    tracing::error!(error = %e, "export failed mid-stream");
-    actix_web::error::ErrorInternalServerError("export failed")
-}
+/// The last line of an export that failed after its first byte: the status line is gone by
+/// then, so the body says it is incomplete instead of just stopping (a cut-off chunked body
+/// looks like a network error, and a spreadsheet opens the truncated file without a word).
+pub const INCOMPLETE_MARKER: &str =
+    "# ERROR: the export failed before its end; this file is incomplete";
 
 /// A streamed CSV download: `header`, then every row `fetch` returns, chunk by chunk.
 /// `fetch(after)` reads up to [`CHUNK`] rows following the keyset cursor `after` (`None`: from
 /// the start); a shorter chunk is the last. `cursor` gives a row's keyset position and `write`
 /// renders it (with [`csv_line`]). One chunk is in memory at a time.
-fn csv_export<R, K, F, Fut, W>(
+///
+/// The first chunk is read before the response starts, so a bad filter or a database error
+/// answers with a JSON error and no CSV at all; a later failure ends the body with
+/// [`INCOMPLETE_MARKER`].
+async fn csv_export<R, K, F, Fut, W>(
     name: &str,
     header: &'static [&'static str],
     fetch: F,
     cursor: fn(&R) -> K,
     write: W,
-) -> HttpResponse
+) -> Result<HttpResponse, ApiError>
 where
     R: 'static,
     K: Clone + 'static,
@@ -86,38 +90,50 @@ where
     Fut: Future<Output = Result<Vec<R>, ApiError>> + 'static,
     W: Fn(&R, &mut String) + 'static,
 {
-    struct Export<F, K, W> {
+    struct Export<F, K, R, W> {
         fetch: F,
         write: W,
         after: Option<K>,
-        started: bool,
+        first: Option<Vec<R>>,
         done: bool,
     }
+    let first = fetch(None).await?;
     let start = Export {
         fetch,
         write,
         after: None,
-        started: false,
+        first: Some(first),
         done: false,
     };
-    let body = stream::try_unfold(start, move |mut e| async move {
+    let body = stream::unfold(start, move |mut e| async move {
         if e.done {
-            return Ok(None);
+            return None;
         }
         let mut out = String::new();
-        if !e.started {
-            e.started = true;
-            csv_line(&mut out, header);
-        }
-        let rows = (e.fetch)(e.after.clone()).await.map_err(chunk_error)?;
+        let rows = match e.first.take() {
+            Some(rows) => {
+                csv_line(&mut out, header);
+                rows
+            }
+            None => match (e.fetch)(e.after.clone()).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::error!(error = %err, "export failed mid-stream");
+                    e.done = true;
+                    out.push_str(INCOMPLETE_MARKER);
+                    out.push_str("\r\n");
+                    return Some((Ok::<_, actix_web::Error>(Bytes::from(out)), e));
+                }
+            },
+        };
         e.done = (rows.len() as i64) < CHUNK;
         e.after = rows.last().map(cursor).or(e.after);
         for r in &rows {
             (e.write)(r, &mut out);
         }
-        Ok(Some((Bytes::from(out), e)))
+        Some((Ok(Bytes::from(out)), e))
     });
-    csv_response(name, body)
+    Ok(csv_response(name, body))
 }
 
 const ISSUE_HEADER: &[&str] = &[
@@ -152,15 +168,13 @@ const ISSUE_HEADER: &[&str] = &[
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/export/issues")]
+#[get("/api/export/issues", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn issues(
     state: web::Data<AppState>,
     query: web::Query<IssueExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.into_inner().filter(&state)?;
-    // Fail before the 200 when the database is down, not in the middle of the body.
-    drop(state.pool.get().await?);
     let st = state.clone();
     let fetch = move |after: Option<issue::IssueCursor>| {
         let (state, filter) = (st.clone(), filter.clone());
@@ -201,7 +215,7 @@ pub async fn issues(
             ],
         );
     };
-    Ok(csv_export("issues.csv", ISSUE_HEADER, fetch, cursor, write))
+    csv_export("issues.csv", ISSUE_HEADER, fetch, cursor, write).await
 }
 
 const CLUSTER_HEADER: &[&str] = &[
@@ -235,7 +249,7 @@ const CLUSTER_HEADER: &[&str] = &[
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/export/clusters")]
+#[get("/api/export/clusters", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn clusters(
     state: web::Data<AppState>,
@@ -244,7 +258,6 @@ pub async fn clusters(
     let q = query.into_inner();
     q.reject_paging()?;
     let filter = q.filter(&state)?;
-    drop(state.pool.get().await?);
     let fetch = move |after: Option<uuid::Uuid>| {
         let (state, filter) = (state.clone(), filter.clone());
         async move {
@@ -277,13 +290,14 @@ pub async fn clusters(
             ],
         );
     };
-    Ok(csv_export(
+    csv_export(
         "clusters.csv",
         CLUSTER_HEADER,
         fetch,
         |r: &cluster::ClusterRow| r.id,
         write,
-    ))
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -301,5 +315,43 @@ mod tests {
             out,
             "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=SUM(A1),\r\n"
         );
+    }
+
+    /// `CHUNK` rows per call; the `fail_on`-th call (0-based) fails.
+    fn chunks(
+        fail_on: usize,
+    ) -> impl Fn(Option<i64>) -> std::future::Ready<Result<Vec<i64>, ApiError>> {
+        let calls = std::cell::Cell::new(0);
+        move |after| {
+            let call = calls.get();
+            calls.set(call + 1);
+            std::future::ready(if call == fail_on {
+                Err(ApiError::Unavailable("PostgreSQL".into()))
+            } else {
+                let from = after.map_or(0, |a| a + 1);
+                Ok((from..from + CHUNK).collect())
+            })
+        }
+    }
+
+    async fn export(fail_on: usize) -> Result<String, ApiError> {
+        let write = |r: &i64, out: &mut String| csv_line(out, &[&r.to_string()]);
+        let response = csv_export("n.csv", &["n"], chunks(fail_on), |r| *r, write).await?;
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap_or_else(|_| panic!("the body must end cleanly"));
+        Ok(String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn an_export_fails_before_its_first_byte_or_says_it_is_incomplete() {
+        // A failure reading the first chunk: an error status, no CSV.
+        assert!(matches!(export(0).await, Err(ApiError::Unavailable(_))));
+        // A failure after rows were sent: the body ends with the marker, whole lines before it.
+        let body = export(2).await.unwrap();
+        let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines[0], "n");
+        assert_eq!(lines.len(), 1 + 2 * CHUNK as usize + 1);
+        assert_eq!(*lines.last().unwrap(), INCOMPLETE_MARKER);
     }
 }

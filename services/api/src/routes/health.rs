@@ -5,9 +5,10 @@ use actix_web::{get, web, HttpResponse};
 /// dependency, so a database outage does not make the platform restart a healthy process.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "The process is up", body = Object))
+    responses((status = 200, description = "The process is up", body = Object)),
+    security(())
 )]
-#[get("/health")]
+#[get("/health", wrap = "crate::access::Authorize")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "service": "api" }))
 }
@@ -19,9 +20,10 @@ pub async fn health() -> HttpResponse {
     responses(
         (status = 200, description = "PostgreSQL and Redis answer", body = Object),
         (status = 503, description = "A dependency does not answer", body = Object),
-    )
+    ),
+    security(())
 )]
-#[get("/ready")]
+#[get("/ready", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip_all)]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let (ok, mut body) = runtime::health::check(&state.pool, &state.queues).await;

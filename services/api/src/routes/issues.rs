@@ -121,7 +121,7 @@ impl IssueQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/issues")]
+#[get("/api/issues", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -173,7 +173,7 @@ pub struct SummaryQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/issues/summary")]
+#[get("/api/issues/summary", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn summary(
     state: web::Data<AppState>,
@@ -276,13 +276,13 @@ pub struct IssuePatch {
     ),
     security(("bearer" = ["write"]))
 )]
-#[patch("/api/issues/{id}")]
+#[patch("/api/issues/{id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state, body))]
 pub async fn correct(
     state: web::Data<AppState>,
     principal: auth::Principal,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<IssuePatch>,
+    body: super::params::Body<IssuePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = IssueId(id.into_inner());
     let patch = body.into_inner();

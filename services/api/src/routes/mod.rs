@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tickets::detail)
         .service(tickets::create)
         .service(tickets::analyze)
+        .service(tickets::redaction_preview)
         .service(export::issues)
         .service(export::clusters)
         .service(sync::trigger)

@@ -36,7 +36,7 @@ fn known_queue(name: &str) -> Result<&'static str, ApiError> {
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/queues")]
+#[get("/api/ops/queues", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn queues(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let depths = state.queues.depths().await.map_err(queue_error)?;
@@ -69,7 +69,7 @@ pub struct JobsQuery {
     ),
     security(("bearer" = ["admin"]))
 )]
-#[get("/api/ops/queues/{queue}/jobs")]
+#[get("/api/ops/queues/{queue}/jobs", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn jobs(
     state: web::Data<AppState>,
@@ -119,7 +119,10 @@ pub async fn jobs(
     ),
     security(("bearer" = ["admin"]))
 )]
-#[post("/api/ops/queues/{queue}/jobs/{id}/retry")]
+#[post(
+    "/api/ops/queues/{queue}/jobs/{id}/retry",
+    wrap = "crate::access::Authorize"
+)]
 #[tracing::instrument(skip(state))]
 pub async fn retry(
     state: web::Data<AppState>,

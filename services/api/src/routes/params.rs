@@ -8,6 +8,9 @@ use std::str::FromStr;
 
 pub const DEFAULT_PER_PAGE: i64 = 50;
 pub const MAX_PER_PAGE: i64 = 200;
+/// The last page a list serves: (page - 1) * per_page stays far from overflow, and nobody
+/// pages through more than 20 million rows one page at a time.
+pub const MAX_PAGE: i64 = 100_000;
 
 pub fn page(
     page: Option<i64>,
@@ -16,8 +19,10 @@ pub fn page(
 ) -> Result<Page, ApiError> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(default_per_page);
-    if page < 1 {
-        return Err(ApiError::BadRequest("page must be 1 or more".into()));
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(ApiError::BadRequest(format!(
+            "page must be between 1 and {MAX_PAGE}"
+        )));
     }
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(ApiError::BadRequest(format!(
@@ -25,6 +30,105 @@ pub fn page(
         )));
     }
     Ok(Page { page, per_page })
+}
+
+/// A JSON body whose every string is free of NUL and control characters (tab and line
+/// breaks aside), then deserialized as `T`. PostgreSQL refuses NUL in text, so without this a
+/// NUL in `pm_notes` or a name is a 500; with it, a 400 naming the field.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = futures::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let json = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            check_strings("", &value)?;
+            serde_json::from_value(value)
+                .map(Body)
+                .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")).into())
+        })
+    }
+}
+
+fn check_strings(at: &str, value: &serde_json::Value) -> Result<(), ApiError> {
+    match value {
+        serde_json::Value::String(s) => text("", s).map_err(|e| match e {
+            ApiError::BadRequest(m) if !at.is_empty() => ApiError::BadRequest(format!("{at}: {m}")),
+            other => other,
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_strings(&format!("{at}[{i}]"), v)),
+        serde_json::Value::Object(fields) => fields.iter().try_for_each(|(k, v)| {
+            let at = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            check_strings(&at, v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A text input: no NUL and no control characters but tab and line breaks.
+pub fn text(field: &str, value: &str) -> Result<(), ApiError> {
+    match value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        None => Ok(()),
+        Some(c) => {
+            let what = if c == '\0' {
+                "a NUL character".to_string()
+            } else {
+                format!("the control character U+{:04X}", c as u32)
+            };
+            Err(ApiError::BadRequest(if field.is_empty() {
+                format!("must not contain {what}")
+            } else {
+                format!("{field} must not contain {what}")
+            }))
+        }
+    }
+}
+
+/// Characters that show nothing: zero-width spaces and joiners, direction marks, the word
+/// joiner, the byte-order mark, the soft hyphen.
+pub fn invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+/// A name: trimmed of whitespace and invisible characters at both ends, then 1 to `max`
+/// characters with at least one visible one; else a 422 that says so.
+pub fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let trimmed = value.trim_matches(|c: char| c.is_whitespace() || invisible(c));
+    if trimmed.chars().all(|c| c.is_whitespace() || invisible(c)) {
+        return Err(ApiError::Unprocessable(format!(
+            "{field} must not be blank (whitespace and invisible characters do not count)"
+        )));
+    }
+    if trimmed.chars().count() > max {
+        return Err(ApiError::Unprocessable(format!(
+            "{field} must be 1 to {max} characters"
+        )));
+    }
+    text(field, trimmed)?;
+    Ok(trimmed.to_string())
 }
 
 /// Checks a category (and subcategory) filter against the taxonomy in use.
@@ -185,8 +289,27 @@ mod tests {
             }
         );
         assert!(page(Some(0), None, 50).is_err());
+        assert!(page(Some(i64::MAX), Some(200), 50).is_err());
+        assert!(page(Some(MAX_PAGE), Some(MAX_PER_PAGE), 50).is_ok());
         assert!(page(None, Some(201), 50).is_err());
         assert!(page(None, Some(0), 50).is_err());
+    }
+
+    #[test]
+    fn names_blank_after_trimming_invisible_characters_are_refused() {
+        assert_eq!(name("name", "  PTO \u{200B}", 200).unwrap(), "PTO");
+        assert!(name("name", " \u{200B}\u{FEFF}\u{2060} \t", 200).is_err());
+        assert!(name("name", "", 200).is_err());
+        assert!(name("name", "a\0b", 200).is_err());
+        assert!(name("name", &"x".repeat(201), 200).is_err());
+    }
+
+    #[test]
+    fn texts_refuse_nul_and_control_characters() {
+        assert!(text("pm_notes", "line one\nline two\ttab").is_ok());
+        let err = text("pm_notes", "a\0b").unwrap_err().to_string();
+        assert!(err.contains("pm_notes") && err.contains("NUL"), "{err}");
+        assert!(text("pm_notes", "bell\u{7}").is_err());
     }
 
     #[test]

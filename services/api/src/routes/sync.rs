@@ -41,7 +41,7 @@ fn queue_error(e: queue::QueueError) -> ApiError {
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/sync/trigger")]
+#[post("/api/sync/trigger", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn trigger(
     state: web::Data<AppState>,
@@ -87,7 +87,7 @@ const MAX_INTERRUPTED: i64 = 20;
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/sync/status")]
+#[get("/api/sync/status", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn status(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let source = SourceKind::Zendesk.as_str();

@@ -52,7 +52,7 @@ pub struct TaxonomyView {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/taxonomy")]
+#[get("/api/taxonomy", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn taxonomy(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let taxonomy = &state.taxonomy;

@@ -32,7 +32,7 @@ pub struct TicketQuery {
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/tickets/{source_id}")]
+#[get("/api/tickets/{source_id}", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -141,12 +141,7 @@ impl NewTicket {
         }
         let created_at = self.created_at.unwrap_or_else(Utc::now);
         let updated_at = self.updated_at.unwrap_or(created_at);
-        if updated_at < created_at {
-            return Err(ApiError::Unprocessable(
-                "updated_at must not be before created_at".into(),
-            ));
-        }
-        Ok(IncomingTicket {
+        let incoming = IncomingTicket {
             source: SourceKind::Api,
             source_id: external_id,
             subject: self.subject,
@@ -161,7 +156,11 @@ impl NewTicket {
             priority: self.priority,
             created_at,
             updated_at,
-        })
+        };
+        match runtime::intake::implausible_dates(&incoming, Utc::now()) {
+            Some(why) => Err(ApiError::Unprocessable(why)),
+            None => Ok(incoming),
+        }
     }
 }
 
@@ -182,11 +181,11 @@ impl NewTicket {
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/tickets")]
+#[post("/api/tickets", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     state: web::Data<AppState>,
-    body: web::Json<NewTicket>,
+    body: super::params::Body<NewTicket>,
 ) -> Result<HttpResponse, ApiError> {
     let incoming = body.into_inner().into_incoming()?;
     let mut conn = state.pool.get().await?;
@@ -236,11 +235,11 @@ const ANALYZE_TIMEOUT: Duration = Duration::from_secs(60);
     ),
     security(("bearer" = ["write"]))
 )]
-#[post("/api/analyze")]
+#[post("/api/analyze", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip_all)]
 pub async fn analyze(
     state: web::Data<AppState>,
-    body: web::Json<AnalyzeRequest>,
+    body: super::params::Body<AnalyzeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.into_inner();
     if req.text.trim().is_empty() {
@@ -303,4 +302,55 @@ pub async fn analyze(
             })
             .collect(),
     }))
+}
+
+/// `GET /api/ops/tickets/{id}/redaction-preview`: the user message the Claude analyzer would
+/// send for this ticket, PII scrubbed, with a count of what was redacted. Admin only: it shows
+/// the ticket's text.
+#[utoipa::path(
+    operation_id = "redaction_preview",
+    tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Ticket id")),
+    responses(
+        (status = 200, body = dto::RedactionPreview),
+        (status = 400, body = dto::ErrorBody),
+        (status = 401, body = dto::ErrorBody),
+        (status = 403, body = dto::ErrorBody),
+        (status = 404, body = dto::ErrorBody),
+    ),
+    security(("bearer" = ["admin"]))
+)]
+#[get(
+    "/api/ops/tickets/{id}/redaction-preview",
+    wrap = "crate::access::Authorize"
+)]
+#[tracing::instrument(skip(state))]
+pub async fn redaction_preview(
+    state: web::Data<AppState>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let mut conn = state.pool.get().await?;
+    let t = ticket::find(&mut conn, domain::TicketId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no ticket {id}")))?;
+    let user_prompt = analysis::claude::extraction_user_prompt(&t.to_incoming());
+    Ok(HttpResponse::Ok().json(dto::RedactionPreview {
+        ticket_id: id,
+        redactions: placeholders(&user_prompt),
+        user_prompt,
+    }))
+}
+
+/// The `[KIND]` placeholders of a scrubbed text, counted by kind.
+fn placeholders(text: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for piece in text.split('[').skip(1) {
+        if let Some((kind, _)) = piece.split_once(']') {
+            if !kind.is_empty() && kind.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                *counts.entry(kind.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
 }

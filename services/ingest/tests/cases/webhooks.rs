@@ -128,8 +128,8 @@ async fn a_signed_slack_message_becomes_one_ticket_however_often_it_is_delivered
 
     assert_eq!(first["status"], "accepted");
     assert_eq!(first["tickets"][0]["created"], true);
-    assert_eq!(second["tickets"][0]["created"], false);
-    assert_eq!(second["tickets"][0]["queued_for_analysis"], false);
+    // Slack's retry carries the same event_id: remembered, so nothing is done again.
+    assert_eq!(second["status"], "duplicate", "{second}");
     assert_eq!(counts(&env).await, (1, 0));
     let mut conn = env.infra.pool.get().await.unwrap();
     let t = ticket::find_by_source(
@@ -492,5 +492,179 @@ async fn a_signed_slack_slash_command_becomes_a_ticket_and_its_author_sees_a_rep
             .contains(&json!("slack_command:issue")),
         "{}",
         t.tags
+    );
+}
+
+fn signed(uri: &str, header: &str, signature: String, body: &[u8]) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri(uri)
+        .insert_header(("content-type", "application/json"))
+        .insert_header((header, signature))
+        .set_payload(body.to_vec())
+}
+
+fn intercom_request(body: &[u8]) -> test::TestRequest {
+    signed(
+        "/webhooks/intercom",
+        "X-Hub-Signature",
+        sign::intercom(INTERCOM, body),
+        body,
+    )
+}
+
+fn whatsapp_request(body: &[u8]) -> test::TestRequest {
+    signed(
+        "/webhooks/whatsapp",
+        "X-Hub-Signature-256",
+        sign::whatsapp(WHATSAPP, body),
+        body,
+    )
+}
+
+/// An Intercom delivery `notification` of conversation 777 as it was at `updated_at`.
+fn intercom_version(notification: &str, updated_at: i64, text: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&intercom_conversation("777")).unwrap();
+    v["id"] = json!(notification);
+    v["data"]["item"]["updated_at"] = json!(updated_at);
+    v["data"]["item"]["source"]["body"] = json!(format!("<p>{text}</p>"));
+    v.to_string().into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_delivery_changes_nothing_and_an_older_event_never_overwrites_a_newer_ticket() {
+    // Arrange: the newer version of a conversation is stored first.
+    let env = TestEnv::new().await;
+    let app = app!(state(&env, None));
+    let newer = intercom_version(
+        "notif_new",
+        1_700_000_900,
+        "Direct deposit failed for 12 employees.",
+    );
+    let older = intercom_version("notif_old", 1_700_000_100, "Direct deposit is slow.");
+    let first: Value =
+        test::call_and_read_body_json(&app, intercom_request(&newer).to_request()).await;
+    assert_eq!(first["status"], "accepted", "{first}");
+
+    // Act: the older delivery arrives late, then the newer one is replayed.
+    let late: Value =
+        test::call_and_read_body_json(&app, intercom_request(&older).to_request()).await;
+    let replay = test::call_service(&app, intercom_request(&newer).to_request()).await;
+
+    // Assert: the late one is acknowledged as stale, the replay as a duplicate, and the
+    // ticket still holds the newer text, queued once.
+    assert_eq!(late["tickets"][0]["stale"], true, "{late}");
+    assert_eq!(late["tickets"][0]["queued_for_analysis"], false, "{late}");
+    assert!(replay.status().is_success());
+    let replay: Value = test::read_body_json(replay).await;
+    assert_eq!(replay["status"], "duplicate", "{replay}");
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let t = ticket::find_by_source(&mut conn, SourceKind::Intercom, "777")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        t.description.as_deref().unwrap().contains("12 employees"),
+        "{t:?}"
+    );
+    assert_eq!(t.ticket_updated_at.timestamp(), 1_700_000_900);
+    assert_eq!(env.infra.queues.depth("analyze").await.unwrap().pending, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_unreadable_body_delivered_twenty_times_is_one_dead_letter_with_a_count() {
+    let env = TestEnv::new().await;
+    let app = app!(state(&env, None));
+    let sticker = whatsapp_message(
+        "wamid.sticker",
+        json!({"type": "sticker", "sticker": {"id": "1", "mime_type": "image/webp"}}),
+    );
+    // A message without an id carries nothing to remember the delivery by.
+    let mut anonymous: Value = serde_json::from_slice(&whatsapp_message(
+        "x",
+        json!({"type": "sticker", "sticker": {"id": "2"}}),
+    ))
+    .unwrap();
+    anonymous["entry"][0]["changes"][0]["value"]["messages"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let anonymous = anonymous.to_string().into_bytes();
+
+    for _ in 0..20 {
+        let r = test::call_service(&app, whatsapp_request(&sticker).to_request()).await;
+        assert!(r.status().is_success(), "{}", r.status());
+        let r = test::call_service(&app, whatsapp_request(&anonymous).to_request()).await;
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let letters = dead_letter::recent(&mut conn, 100).await.unwrap();
+    assert_eq!(letters.len(), 2, "{letters:?}");
+    let counted = letters
+        .iter()
+        .find(|l| l.body.as_bytes() == &anonymous[..])
+        .unwrap();
+    assert_eq!(counted.repeat_count, 20);
+    assert!(counted.last_received_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mixed_whatsapp_delivery_stores_its_text_and_dead_letters_only_the_sticker() {
+    let env = TestEnv::new().await;
+    let app = app!(state(&env, None));
+    let mut delivery: Value = serde_json::from_slice(&whatsapp_message(
+        "wamid.text",
+        json!({"type": "text", "text": {"body": "The time clock app crashes when I punch in."}}),
+    ))
+    .unwrap();
+    delivery["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(
+            json!({"id": "wamid.sticker", "from": "16505551234", "timestamp": "1700000001",
+                     "type": "sticker", "sticker": {"id": "1"}}),
+        );
+    let body = delivery.to_string().into_bytes();
+
+    let answer: Value =
+        test::call_and_read_body_json(&app, whatsapp_request(&body).to_request()).await;
+
+    assert_eq!(answer["status"], "partially_accepted", "{answer}");
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let t = ticket::find_by_source(&mut conn, SourceKind::Whatsapp, "wamid.text")
+        .await
+        .unwrap()
+        .expect("the text message is a ticket");
+    assert!(t.description.unwrap().contains("punch in"));
+    let letters = dead_letter::recent(&mut conn, 10).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert!(letters[0].body.contains("wamid.sticker"));
+    assert!(!letters[0].body.contains("punch in"), "{}", letters[0].body);
+    assert_eq!(answer["dead_letter_id"], letters[0].id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_webhook_is_logged_with_its_route_and_reason() {
+    testkit::capture_logs();
+    let env = TestEnv::new().await;
+    let app = app!(state(&env, None));
+    let body = intercom_version("notif_forged", 1_700_000_100, "forged");
+    let forged = signed(
+        "/webhooks/intercom",
+        "X-Hub-Signature",
+        sign::intercom("not-the-secret", &body),
+        &body,
+    )
+    .to_request();
+
+    let response = test::call_service(&app, forged).await;
+
+    assert_eq!(response.status(), 401);
+    let logs = testkit::captured_logs();
+    assert!(
+        logs.lines().any(|l| l.contains("webhook refused")
+            && l.contains("/webhooks/intercom")
+            && l.contains("signature")),
+        "{logs}"
     );
 }
