@@ -592,7 +592,13 @@ fn threshold_grid() -> Vec<Thresholds> {
     for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
         for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
             for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
-                for same_problem in [0.4, 0.5, 0.6, 0.7, 2.0] {
+                // The same-problem check only beside the extra-issue margins it relaxes.
+                let retold: &[f32] = if extra_margin <= 0.3 {
+                    &[0.45, 0.55, 0.65, 2.0]
+                } else {
+                    &[0.55, 2.0]
+                };
+                for &same_problem in retold {
                     grid.push(Thresholds {
                         min_similarity,
                         extra_similarity,

@@ -191,7 +191,7 @@ const SIMILAR_LIMIT: i64 = 10;
     ),
     security(("bearer" = ["read"]))
 )]
-#[get("/api/clusters/{id}/similar")]
+#[get("/api/clusters/{id}/similar", wrap = "crate::access::Authorize")]
 #[tracing::instrument(skip(state))]
 pub async fn similar(
     state: web::Data<AppState>,
