@@ -1993,6 +1993,15 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
+            /** @description Malformed path or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;

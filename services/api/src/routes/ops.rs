@@ -111,6 +111,7 @@ pub async fn jobs(
         ("id" = String, Path, description = "The dead job's id"),
     ),
     responses(
+        (status = 400, body = dto::ErrorBody, description = "Malformed path or query"),
         (status = 202, body = dto::Queued),
         (status = 401, body = dto::ErrorBody),
         (status = 403, body = dto::ErrorBody),
