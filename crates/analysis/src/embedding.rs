@@ -40,12 +40,8 @@ pub struct Thresholds {
     pub min_similarity: f32,
     /// A further issue needs one sentence at least this close to its subcategory…
     pub extra_similarity: f32,
-    /// …and a class probability at least this far ahead of that sentence's second-best class…
+    /// …and a class probability at least this far ahead of that sentence's second-best class.
     pub extra_margin: f32,
-    /// …and that sentence must be less similar than this to every evidence sentence of the
-    /// issues already chosen: the same problem told twice ("the clock is offline", "punches
-    /// pile up on the clock") is one issue, even when its sentences land in two subcategories.
-    pub same_problem: f32,
 }
 
 impl Thresholds {
@@ -59,20 +55,15 @@ impl Thresholds {
                 min_similarity: 0.25,
                 extra_similarity: 0.50,
                 extra_margin: 0.7,
-                same_problem: SAME_PROBLEM,
             },
             embed::Kind::Static => Thresholds {
                 min_similarity: 0.35,
                 extra_similarity: 0.55,
                 extra_margin: 0.3,
-                same_problem: SAME_PROBLEM,
             },
         }
     }
 }
-
-/// See [`Thresholds::same_problem`].
-const SAME_PROBLEM: f32 = 2.0;
 
 impl Default for Thresholds {
     /// The encoder's.
@@ -377,15 +368,10 @@ impl EmbeddingAnalyzer {
         };
         let mut chosen = vec![primary];
         for &class in ranked.iter().skip(1) {
-            let candidate = best(class);
-            let p = predictions[candidate];
-            let retold = chosen.iter().flat_map(|c| &evidence[c]).any(|&j| {
-                j != candidate && embed::dot(&vecs[candidate], &vecs[j]) >= t.same_problem
-            });
+            let p = predictions[best(class)];
             if chosen.len() < MAX_ISSUES.min(MAX_ISSUES_PER_TICKET)
                 && p.score >= t.extra_similarity
                 && p.margin >= t.extra_margin
-                && !retold
             {
                 chosen.push(class);
             }

@@ -592,20 +592,11 @@ fn threshold_grid() -> Vec<Thresholds> {
     for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
         for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
             for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
-                // The same-problem check only beside the extra-issue margins it relaxes.
-                let retold: &[f32] = if extra_margin <= 0.3 {
-                    &[0.45, 0.55, 0.65, 2.0]
-                } else {
-                    &[0.55, 2.0]
-                };
-                for &same_problem in retold {
-                    grid.push(Thresholds {
-                        min_similarity,
-                        extra_similarity,
-                        extra_margin,
-                        same_problem,
-                    });
-                }
+                grid.push(Thresholds {
+                    min_similarity,
+                    extra_similarity,
+                    extra_margin,
+                });
             }
         }
     }
@@ -715,8 +706,8 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     }
     report(
         format!(
-            "{name}, best on half A ({:.2}/{:.2}/{:.2}/{:.2})",
-            t.min_similarity, t.extra_similarity, t.extra_margin, t.same_problem
+            "{name}, best on half A ({:.2}/{:.2}/{:.2})",
+            t.min_similarity, t.extra_similarity, t.extra_margin
         ),
         &predicted,
     );
