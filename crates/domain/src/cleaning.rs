@@ -584,6 +584,8 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // dates and times
         (r"(?i)(\b(since|on|from|until|till|by|as of|after|before|at)\s+)?\b\d{1,4}/\d{1,2}(?:/\d{2,4})?\b", ""),
         (r"(?i)(\b(since|on|from|until|till|by|as of|after|before|at)\s+)?\b\d{4}-\d{2}-\d{2}\b", ""),
+        // dates already redacted by the source ("XX/XX/2019")
+        (r"(?i)(\b(since|on|from|until|till|by|as of|after|before|at|date of)\s+)?\bX{2}/X{2}(/\d{2,4})?\b", ""),
         (r"(?i)(\b(at|around|by|since|until)\s+)?\b\d{1,2}:\d{2}(?::\d{2})?\s*([ap]\.?m\.?)?(\s|$)", " "),
         // money, phone numbers, long numbers
         (r"[$€£]\s?\d[\d,]*(?:\.\d+)?", ""),
@@ -618,7 +620,13 @@ pub fn mask_identifiers(text: &str) -> String {
 }
 
 static PARENTHETICAL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*\([^)]*\)|\s*\[[^\]]*\]").expect("valid regex"));
+    // An aside after a space ("clock (serial …)"); "401(k)" keeps its "(k)".
+    LazyLock::new(|| Regex::new(r"\s+\([^)]*\)|\s*\[[^\]]*\]").expect("valid regex"));
+/// A year said in passing ("back in 2017"): noise in a name.
+static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\b(back in|in|since|from|of|during)\s+)?\b(19|20)\d{2}\b")
+        .expect("valid regex")
+});
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[,;:]\s+|\s+[-–—]+\s+|\s+(but|so|because|which|although|though|and then|even though|since then)\s+")
         .expect("valid regex")
@@ -660,6 +668,7 @@ const PRONOUN_STARTS: &[&str] = &[
 /// `max_words` words, capitalized, without closing punctuation.
 pub fn short_statement(sentence: &str, max_words: usize) -> String {
     let s = clean_subject(&mask_identifiers(strip_opener(&clean_subject(sentence))));
+    let s = YEAR.replace_all(&s, "").into_owned();
     let s = PARENTHETICAL.replace_all(&s, "").into_owned();
     let s = s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string();
     let mut s = match CLAUSE_BREAK.find(&s) {
@@ -896,6 +905,9 @@ mod tests {
         for (sentence, name) in [
             ("Our wall clock (serial TCX2-103977) goes offline several times a day now", "Wall clock goes offline several times a day"),
             ("Hi, the overtime calc seems wrong", "Overtime calc seems wrong"),
+            ("The 401(k) annual max isn't enforced", "401(k) annual max isn't enforced"),
+            ("Back in 2017 after the large security breach", "After the large security breach"),
+            ("Date of XX/XX/2019 I Checked my credit report", "I Checked my credit report"),
             ("We can't approve corrections from last pay period, the button is grey", "Cannot approve corrections from last pay period"),
             ("P.S. Can you check the timesheet export?", "Timesheet export"),
             ("Ever since the update the Android app needs three taps to clock in - very annoying", "Ever since the update the Android app needs"),
