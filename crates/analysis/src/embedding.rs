@@ -48,13 +48,15 @@ impl Thresholds {
     /// The thresholds for an embedder: each kind's were chosen on the tuning half of the demo
     /// tickets (`make eval`, `eval samples`; a 315-point grid) and checked on the held-out half —
     /// F1 there 0.739 → 0.775 for the encoder, 0.685 → 0.723 for the static table, against the
-    /// a-priori 0.40/0.50/0.2.
+    /// a-priori 0.40/0.50/0.2. The encoder's were chosen again (issue #16) once further issues
+    /// had to be told apart in the message ("P.S. …", a paragraph of their own): 0.25/0.45/0.1,
+    /// held-out F1 0.842 → 0.845 (0.833 before the rule).
     pub fn for_kind(kind: embed::Kind) -> Self {
         match kind {
             embed::Kind::Encoder => Thresholds {
                 min_similarity: 0.25,
-                extra_similarity: 0.50,
-                extra_margin: 0.7,
+                extra_similarity: 0.45,
+                extra_margin: 0.1,
             },
             embed::Kind::Static => Thresholds {
                 min_similarity: 0.35,
@@ -366,12 +368,27 @@ impl EmbeddingAnalyzer {
                 .max_by(|&&a, &&b| predictions[a].score.total_cmp(&predictions[b].score))
                 .expect("evidence is never empty")
         };
+        // One problem is told in one place: a further issue needs evidence in the body, in a
+        // part of the message where no chosen issue has any ("P.S. …", a paragraph of its
+        // own) — not a consequence of the first problem told in its words.
+        let told_apart = |class: usize, chosen: &[usize]| -> bool {
+            let taken: Vec<usize> = chosen
+                .iter()
+                .flat_map(|c| &evidence[c])
+                .filter(|&&j| j >= *from_subject)
+                .map(|&j| sentences[j].paragraph)
+                .collect();
+            evidence[&class]
+                .iter()
+                .any(|&i| i >= *from_subject && !taken.contains(&sentences[i].paragraph))
+        };
         let mut chosen = vec![primary];
         for &class in ranked.iter().skip(1) {
             let p = predictions[best(class)];
             if chosen.len() < MAX_ISSUES.min(MAX_ISSUES_PER_TICKET)
                 && p.score >= t.extra_similarity
                 && p.margin >= t.extra_margin
+                && told_apart(class, &chosen)
             {
                 chosen.push(class);
             }
@@ -572,6 +589,17 @@ mod tests {
         let mut subs = subcategories(&o);
         subs.sort();
         assert_eq!(subs, ["hardware_issues", "pto"], "{o:?}");
+    }
+
+    #[test]
+    fn one_problem_told_with_its_consequences_is_one_issue() {
+        let o = analyze(
+            "Clock offline",
+            "Since the firmware update the wall terminal drops off the wireless network every \
+             night. The punches pile up on the device and managers see people as not clocked \
+             in.\n\nThanks,\nDana",
+        );
+        assert_eq!(subcategories(&o), ["hardware_issues"], "{o:?}");
     }
 
     #[test]

@@ -346,6 +346,10 @@ struct Candidate {
 pub(crate) struct Sentence {
     pub(crate) original: String,
     pub(crate) normalized: String,
+    /// Which part of the message it belongs to: paragraphs are apart by a blank line, and a
+    /// sentence that opens with "Also", "P.S.", "Second issue" … starts a new one. One problem
+    /// is told in one place; two problems are told apart.
+    pub(crate) paragraph: usize,
 }
 
 /// Why an automatic reply yields no issue.
@@ -366,17 +370,22 @@ pub(crate) fn customer_text(ticket: &IncomingTicket) -> domain::cleaning::Custom
 /// Splits text into sentences, dropping greetings, sign-offs and signature lines.
 pub(crate) fn sentences(text: &str) -> Vec<Sentence> {
     let mut out = Vec::new();
+    let mut paragraph = 0;
     for line in text.lines() {
+        if line.trim().is_empty() {
+            paragraph += 1;
+            continue;
+        }
         let mut start = 0;
         let chars: Vec<(usize, char)> = line.char_indices().collect();
         for (k, &(i, c)) in chars.iter().enumerate() {
             let next_is_space = chars.get(k + 1).is_none_or(|(_, n)| n.is_whitespace());
             if matches!(c, '.' | '!' | '?') && next_is_space {
-                push_sentence(&mut out, &line[start..i + c.len_utf8()]);
+                push_sentence(&mut out, &line[start..i + c.len_utf8()], &mut paragraph);
                 start = i + c.len_utf8();
             }
         }
-        push_sentence(&mut out, &line[start..]);
+        push_sentence(&mut out, &line[start..], &mut paragraph);
     }
     out
 }
@@ -392,8 +401,13 @@ const LINE_LABELS: &[&str] = &[
     "note:",
 ];
 
-fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
-    let mut s = domain::cleaning::strip_opener(raw.trim().trim_start_matches(['-', '*', '>', ' ']));
+fn push_sentence(out: &mut Vec<Sentence>, raw: &str, paragraph: &mut usize) {
+    let bare = raw.trim().trim_start_matches(['-', '*', '>', ' ']);
+    let mut s = domain::cleaning::strip_opener(bare);
+    if s.len() < bare.len() && !out.is_empty() {
+        // "Also, …", "P.S. …", "Second issue - …": something else begins.
+        *paragraph += 1;
+    }
     while let Some(label) = LINE_LABELS
         .iter()
         .find(|l| s.len() > l.len() && s.get(..l.len()).is_some_and(|p| p.eq_ignore_ascii_case(l)))
@@ -418,6 +432,7 @@ fn push_sentence(out: &mut Vec<Sentence>, raw: &str) {
         out.push(Sentence {
             original: s.trim_end_matches('.').to_string(),
             normalized,
+            paragraph: *paragraph,
         });
     }
 }

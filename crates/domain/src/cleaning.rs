@@ -239,7 +239,7 @@ static CONTACT_LINE: LazyLock<Regex> = LazyLock::new(|| {
 static OPENER: LazyLock<Regex> = LazyLock::new(|| {
     // Discourse openers that introduce, not describe: "P.S.", "Also,", "And another thing -".
     Regex::new(
-        r"(?i)^\s*(p\.?\s?s\.?\s*[:,-]?|also\s*[,:-]|also\b|and another thing\s*[-:,–]?|another thing\s*[-:,–]?|one more thing\s*[-:,–]?|separately\s*[,:-]?|unrelated(,? but)?\s*[,:-]?|additionally\s*[,:-]?|on another note\s*[,:-]?|second(ly)?\s*[,:-]|lastly\s*[,:-]?|finally\s*[,:-]|oh,? and\s*[,:-]?|btw\s*[,:-]?|by the way\s*[,:-]?|quick question\s*[,:-]|question\s*[,:-]|fyi\s*[,:-]?|update\s*[,:-])\s*",
+        r"(?i)^\s*(urgent\s*[-:!,–]+|important\s*[-:!,–]+|asap\s*[-:!,–]+|help\s*[-:!,–]+|p\.?\s?s\.?\s*[:,-]?|also\s*[,:-]|also\b|and another thing\s*[-:,–]?|another thing\s*[-:,–]?|one more thing\s*[-:,–]?|separately\s*[,:-]?|unrelated(,? but)?\s*[,:-]?|additionally\s*[,:-]?|on another note\s*[,:-]?|second(ly)?\s*[,:-]|lastly\s*[,:-]?|finally\s*[,:-]|oh,? and\s*[,:-]?|btw\s*[,:-]?|by the way\s*[,:-]?|quick question\s*[,:-]|question\s*[,:-]|fyi\s*[,:-]?|update\s*[,:-])\s*",
     )
     .expect("valid regex")
 });
@@ -860,6 +860,10 @@ mod tests {
             "Facial recognition fails with masks"
         );
         assert_eq!(strip_opener("Also the app crashes"), "the app crashes");
+        assert_eq!(
+            strip_opener("URGENT - staff can't punch in on phones"),
+            "staff can't punch in on phones"
+        );
         assert_eq!(strip_opener("Overtime is wrong"), "Overtime is wrong");
     }
 
