@@ -96,18 +96,9 @@ impl Pipeline {
         ))
     }
 
-    /// Whether the clusterer's consolidation and naming pass has seen every placement.
-    pub async fn consolidated(&self) -> bool {
-        match self.pool.get().await {
-            Ok(mut conn) => db::models::consolidation::is_current(&mut conn)
-                .await
-                .unwrap_or(false),
-            Err(_) => false,
-        }
-    }
-
     /// Waits until `expected` tickets are stored and analyzed, every issue clustered, the
-    /// clusters consolidated and named, and no job outstanding (twice in a row, a stats pass apart), sampling memory meanwhile.
+    /// clusters consolidated and named, and no job outstanding (twice in a row, a stats pass
+    /// apart), sampling memory meanwhile.
     pub async fn settle(
         &self,
         expected: usize,
@@ -122,7 +113,9 @@ impl Pipeline {
             }
             match self.progress().await {
                 Ok((total, done, 0, 0))
-                    if total as usize == expected && done == total && self.consolidated().await =>
+                    if total as usize == expected
+                        && done == total
+                        && db::models::consolidation::is_current_in(&self.pool).await =>
                 {
                     calm += 1;
                     if calm >= 3 {

@@ -256,7 +256,7 @@ pub async fn consolidation(state: Arc<ClustererState>, every: Duration, quiet: D
         let placed = state.activity.placed();
         let drained = placed != seen && state.activity.quiet_for() >= quiet;
         let due = last_pass.elapsed() >= every && placed != seen;
-        let stale = at_start && !consolidation_current(&state.pool).await;
+        let stale = at_start && !db::models::consolidation::is_current_in(&state.pool).await;
         at_start = false;
         if !(drained || due || stale) {
             continue;
@@ -273,15 +273,6 @@ pub async fn consolidation(state: Arc<ClustererState>, every: Duration, quiet: D
             }
         }
         last_pass = std::time::Instant::now();
-    }
-}
-
-async fn consolidation_current(pool: &db::Pool) -> bool {
-    match pool.get().await {
-        Ok(mut conn) => db::models::consolidation::is_current(&mut conn)
-            .await
-            .unwrap_or(false),
-        Err(_) => false,
     }
 }
 

@@ -3,7 +3,9 @@
 //! records for a person to accept.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Float, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Float, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::ClusterId;
 use uuid::Uuid;
@@ -61,6 +63,15 @@ pub async fn is_current(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
     Ok(c.current)
 }
 
+/// [`is_current`] on a connection of `pool`; false when it cannot be read (a caller waiting for
+/// the pass simply asks again).
+pub async fn is_current_in(pool: &crate::Pool) -> bool {
+    match pool.get().await {
+        Ok(mut conn) => is_current(&mut conn).await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
 /// One suggested merge: two clusters of one subcategory and how alike they are (the average
 /// similarity of their members).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,27 +98,35 @@ pub async fn replace_suggestions(
     .bind::<Text, _>(subcategory)
     .execute(conn)
     .await?;
+    // One row per pair, the smaller id first; a pair listed twice keeps its last similarity.
+    let mut pairs: std::collections::BTreeMap<(Uuid, Uuid), f32> = Default::default();
     for s in suggestions {
         let (a, b) = if s.a.0 < s.b.0 {
-            (s.a, s.b)
+            (s.a.0, s.b.0)
         } else {
-            (s.b, s.a)
+            (s.b.0, s.a.0)
         };
-        if a == b {
-            continue;
+        if a != b {
+            pairs.insert((a, b), s.similarity);
         }
-        diesel::sql_query(
-            "INSERT INTO cluster_merge_suggestions (cluster_a, cluster_b, similarity)
-             VALUES ($1, $2, $3)
-             ON CONFLICT (cluster_a, cluster_b) DO UPDATE SET similarity = EXCLUDED.similarity,
-                 suggested_at = now()",
-        )
-        .bind::<SqlUuid, _>(a.0)
-        .bind::<SqlUuid, _>(b.0)
-        .bind::<Float, _>(s.similarity)
-        .execute(conn)
-        .await?;
     }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let (a, b): (Vec<Uuid>, Vec<Uuid>) = pairs.keys().copied().unzip();
+    let similarity: Vec<f32> = pairs.values().copied().collect();
+    // One statement for the whole subcategory: a pass runs it under the subcategory's lock.
+    diesel::sql_query(
+        "INSERT INTO cluster_merge_suggestions (cluster_a, cluster_b, similarity)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::real[])
+         ON CONFLICT (cluster_a, cluster_b) DO UPDATE SET similarity = EXCLUDED.similarity,
+             suggested_at = now()",
+    )
+    .bind::<Array<SqlUuid>, _>(a)
+    .bind::<Array<SqlUuid>, _>(b)
+    .bind::<Array<Float>, _>(similarity)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
