@@ -577,6 +577,26 @@ async fn with_claude_a_grown_cluster_gets_claudes_name_and_summary() {
     );
 }
 
+/// The clusterer service on the test's database: one job at a time, no scheduled statistics
+/// or reconciling, a consolidation pass only after `quiet` without placements.
+fn spawn_service(env: &TestEnv, thresholds: Thresholds, quiet: Duration) -> Running {
+    let settings = clusterer::Settings {
+        common: env.settings(),
+        concurrency: 1,
+        stats_every: Duration::from_secs(3600),
+        stats_refresh: Duration::from_millis(100),
+        reconcile_after: Duration::from_secs(3600),
+        poll_interval: Duration::from_millis(50),
+        method: Method::Embeddings,
+        thresholds,
+        consolidate_every: Duration::from_secs(3600),
+        consolidate_quiet: quiet,
+        claude: None,
+    };
+    let infra = env.infra.clone();
+    Running::spawn(|shutdown| clusterer::serve(settings, infra, shutdown))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_embeds_issues_stored_without_an_embedding_and_groups_them_by_meaning() {
     let env = TestEnv::new().await;
@@ -592,21 +612,7 @@ async fn the_service_embeds_issues_stored_without_an_embedding_and_groups_them_b
     for id in &ids {
         env.infra.queues.enqueue_cluster(*id).await.unwrap();
     }
-    let settings = clusterer::Settings {
-        common: env.settings(),
-        concurrency: 1,
-        stats_every: Duration::from_secs(3600),
-        stats_refresh: Duration::from_millis(100),
-        reconcile_after: Duration::from_secs(3600),
-        poll_interval: Duration::from_millis(50),
-        method: Method::Embeddings,
-        thresholds: thresholds(0.5, 0.9),
-        consolidate_every: Duration::from_secs(3600),
-        consolidate_quiet: Duration::from_secs(3600),
-        claude: None,
-    };
-    let infra = env.infra.clone();
-    let running = Running::spawn(|shutdown| clusterer::serve(settings, infra, shutdown));
+    let running = spawn_service(&env, thresholds(0.5, 0.9), Duration::from_secs(3600));
     eventually("every job done", 60, || {
         let queues = env.infra.queues.clone();
         async move { (queues.depth("cluster").await.ok()?.done == 3).then_some(()) }
@@ -679,25 +685,15 @@ async fn once_a_backlog_drains_the_service_consolidates_names_and_marks_it_done(
     for id in &ids {
         env.infra.queues.enqueue_cluster(*id).await.unwrap();
     }
-    let settings = clusterer::Settings {
-        common: env.settings(),
-        concurrency: 1,
-        stats_every: Duration::from_secs(3600),
-        stats_refresh: Duration::from_millis(100),
-        reconcile_after: Duration::from_secs(3600),
-        poll_interval: Duration::from_millis(50),
-        method: Method::Embeddings,
-        thresholds: Thresholds {
+    // Only the quiet after the backlog can trigger the pass within the test.
+    let running = spawn_service(
+        &env,
+        Thresholds {
             suggest: 0.3,
             ..thresholds(0.9, 0.6)
         },
-        // Only the quiet after the backlog can trigger the pass within the test.
-        consolidate_every: Duration::from_secs(3600),
-        consolidate_quiet: Duration::from_millis(300),
-        claude: None,
-    };
-    let infra = env.infra.clone();
-    let running = Running::spawn(|shutdown| clusterer::serve(settings, infra, shutdown));
+        Duration::from_millis(300),
+    );
     eventually("the backlog consolidated", 60, || {
         let pool = env.infra.pool.clone();
         async move {
