@@ -391,7 +391,9 @@ fn transcript_customer_lines(lines: &[String]) -> Option<Vec<String>> {
         .iter()
         .filter(|l| !l.trim().is_empty() && !CHAT_MARKER.is_match(l))
         .count();
-    if turns.len() < 2 || turns.len() * 2 < content {
+    // One turn is a transcript too when the text says it is one ("Chat started: …").
+    let marked = lines.iter().any(|l| CHAT_MARKER.is_match(l));
+    if turns.is_empty() || (turns.len() < 2 && !marked) || turns.len() * 2 < content {
         return None;
     }
     let agentish = |name: &str| {
@@ -785,6 +787,22 @@ mod tests {
         assert_eq!(
             b,
             "The clock in the warehouse rejects every badge since Monday."
+        );
+    }
+
+    #[test]
+    fn a_transcript_of_one_turn_loses_its_timestamp_and_speaker() {
+        let text = customer_text(
+            Some("CA overtime"),
+            Some(
+                "Chat started: 2026-11-19 02:47 PM\n\n(02:47:56 PM) Jorge Gutierrez: Overtime only \
+                 kicks in after 40 hours/week. In California it's after 8 hours in a day.",
+            ),
+            None,
+        );
+        assert_eq!(
+            text.body,
+            "Overtime only kicks in after 40 hours/week. In California it's after 8 hours in a day."
         );
     }
 

@@ -2,7 +2,6 @@
 //! an embedding cache, splits and metrics.
 
 pub mod clustering_data;
-pub mod finetune;
 pub mod tfidf;
 
 use anyhow::Context;

@@ -9,9 +9,8 @@ use anyhow::Context;
 use domain::taxonomy::IssueType;
 use domain::Taxonomy;
 use embed::Embedder;
+use eval::tfidf;
 use eval::*;
-use eval::{finetune, tfidf};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -203,8 +202,6 @@ const TFIDF_EPOCHS: usize = 150;
 /// validation: titles say most about the kind of issue (a 5-fold cross-validation on the
 /// training issues: 0.761 macro-F1 read once, 0.774 three times).
 const TITLE_REPEATS: &[usize] = &[1, 3];
-/// Tokens of an issue (title first) the fine-tuned MiniLM reads.
-const FINE_TUNE_TOKENS: usize = 128;
 /// Weight of the TF-IDF probabilities when averaged with MiniLM's, tried on validation.
 const BLEND: &[f32] = &[0.0, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0];
 
@@ -352,17 +349,13 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     let (_, c, repeats, tfidf_val) = best_c;
     let w = choose_blend(&tfidf_val, &minilm_val, &y_val, classes, "MiniLM LR");
 
-    // MiniLM fine-tuned on the same training part; its epoch count and its weight beside
-    // TF-IDF are chosen on validation.
-    let tuned = FineTuned::run(embedder, &train, &tr, &val, &test, classes)?;
-    let w_tuned = choose_blend(&tfidf_val, &tuned.val, &y_val, classes, "fine-tuned MiniLM");
-
-    // Trained on the whole training split, scored once on test.
+    // Baselines, not the product: trained on the whole training split, scored once on test.
+    // The analyzer ships no model trained on NLBSE; its own row comes last.
     let centroid = NearestCentroid::fit(&train_x, &train.y, classes)?;
     rows.push(Row {
         dataset,
         method: format!(
-            "{} ({NLBSE_TOKENS} tokens) + nearest centroid",
+            "baseline: {} ({NLBSE_TOKENS} tokens) + nearest centroid",
             label(embedder)
         ),
         metric: "macro-F1",
@@ -374,12 +367,12 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     rows.push(Row {
         dataset,
         method: format!(
-            "{} ({NLBSE_TOKENS} tokens) + logistic regression",
+            "baseline: {} ({NLBSE_TOKENS} tokens) + logistic regression",
             label(embedder)
         ),
         metric: "macro-F1",
         value: f1(&argmaxes(&minilm_test), &test.y),
-        reference: "goal 0.80; SetFit 0.824, RoBERTa 0.792",
+        reference: "SetFit 0.824, RoBERTa 0.792",
     });
     let tfidf_test = tfidf_probabilities(
         &train.tfidf_texts(repeats),
@@ -390,7 +383,7 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     );
     rows.push(Row {
         dataset,
-        method: format!("TF-IDF words 1-2 + chars 2-5 + LR (C={c}, title ×{repeats})"),
+        method: format!("baseline: TF-IDF words 1-2 + chars 2-5 + LR (C={c}, title ×{repeats})"),
         metric: "macro-F1",
         value: f1(&argmaxes(&tfidf_test), &test.y),
         reference: "fastText 0.718",
@@ -398,48 +391,13 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     rows.push(Row {
         dataset,
         method: format!(
-            "{w:.2} × TF-IDF LR + {:.2} × MiniLM LR probabilities",
+            "baseline: {w:.2} × TF-IDF LR + {:.2} × MiniLM LR probabilities",
             1.0 - w
         ),
         metric: "macro-F1",
         value: f1(&blend(&tfidf_test, &minilm_test, w), &test.y),
         reference: "chosen on validation",
     });
-    rows.push(Row {
-        dataset,
-        method: format!(
-            "MiniLM fine-tuned ({FINE_TUNE_TOKENS} tokens, {} epochs chosen on validation)",
-            tuned.epochs
-        ),
-        metric: "macro-F1",
-        value: f1(&argmaxes(&tuned.test), &test.y),
-        reference: "SetFit 0.824, RoBERTa 0.792",
-    });
-    let combined = blend(&tfidf_test, &tuned.test, w_tuned);
-    rows.push(Row {
-        dataset,
-        method: format!(
-            "{w_tuned:.2} × TF-IDF LR + {:.2} × fine-tuned MiniLM probabilities",
-            1.0 - w_tuned
-        ),
-        metric: "macro-F1",
-        value: f1(&combined, &test.y),
-        reference: "goal 0.80; chosen on validation",
-    });
-    for (class, label) in labels.iter().enumerate() {
-        rows.push(Row {
-            dataset,
-            method: "  the combination above, one class".into(),
-            metric: match *label {
-                "bug" => "F1 bug",
-                "feature" => "F1 feature",
-                _ => "F1 question",
-            },
-            value: class_f1(&combined, &test.y, class),
-            reference: "",
-        });
-    }
-
     // As the competition's baselines: one classifier per repository, trained on its 300.
     let repos: BTreeSet<&String> = train.repo.iter().collect();
     let mut predicted = vec![0; test.y.len()];
@@ -454,7 +412,10 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     }
     rows.push(Row {
         dataset,
-        method: format!("{} + logistic regression, per repository", label(embedder)),
+        method: format!(
+            "baseline: {} + logistic regression, per repository",
+            label(embedder)
+        ),
         metric: "macro-F1",
         value: f1(&predicted, &test.y),
         reference: "fastText 0.718 (per repository)",
@@ -475,128 +436,69 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
             IssueType::UxConfusion | IssueType::DocumentationGap => 2,
         })
         .collect();
+    let method = "shipped analyzer's issue type (as the analyzer service runs it)";
     rows.push(Row {
         dataset,
-        method: "shipped analyzer's issue type (built-in examples, no NLBSE training)".into(),
+        method: method.into(),
         metric: "macro-F1",
         value: f1(&shipped, &test.y),
-        reference: "not trained on this data",
+        reference: "the product's number; not trained on this data",
     });
+    for (class, name) in labels.iter().enumerate() {
+        rows.push(Row {
+            dataset,
+            method: format!("  {method}, one class"),
+            metric: match *name {
+                "bug" => "F1 bug",
+                "feature" => "F1 feature",
+                _ => "F1 question",
+            },
+            value: class_f1(&shipped, &test.y, class),
+            reference: "",
+        });
+    }
     Ok(())
 }
 
-/// MiniLM fine-tuned on NLBSE'24's training part: its probabilities on the validation part and
-/// on test, and the number of epochs validation chose. Cached in `.cache/eval`: four epochs and
-/// the scoring took 32 minutes on two cores (2026-11-30).
-struct FineTuned {
-    val: Vec<Vec<f32>>,
-    test: Vec<Vec<f32>>,
-    epochs: usize,
-}
-
-impl FineTuned {
-    fn run(
-        embedder: &Embedder,
-        train: &Issues,
-        tr: &[usize],
-        val: &[usize],
-        test: &Issues,
-        classes: usize,
-    ) -> anyhow::Result<FineTuned> {
-        // The seed orders the batches (nothing else is random): `FINE_TUNE_SEED` to see how
-        // much the result owes to it.
-        let mut settings = finetune::Settings::default();
-        if let Some(seed) = std::env::var("FINE_TUNE_SEED")
-            .ok()
-            .filter(|s| !s.is_empty())
-        {
-            settings.seed = seed.parse().context("FINE_TUNE_SEED is a number")?;
-        }
-        let ids = |texts: &[String]| -> anyhow::Result<Vec<Vec<u32>>> {
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            Ok(embedder.token_ids(&refs, FINE_TUNE_TOKENS)?)
-        };
-        let (train_ids, test_ids) = (ids(&train.opening)?, ids(&test.opening)?);
-        let pick = |idx: &[usize]| -> Vec<Vec<u32>> {
-            idx.iter().map(|&i| train_ids[i].clone()).collect()
-        };
-        let (tr_ids, val_ids) = (pick(tr), pick(val));
-        let y_tr: Vec<usize> = tr.iter().map(|&i| train.y[i]).collect();
-        let y_val: Vec<usize> = val.iter().map(|&i| train.y[i]).collect();
-
-        let mut inputs = Sha256::new();
-        inputs.update(format!("{settings:?} {FINE_TUNE_TOKENS}"));
-        for (set, labels) in [(&tr_ids, &y_tr), (&val_ids, &y_val), (&test_ids, &test.y)] {
-            for (t, &label) in set.iter().zip(labels.iter()) {
-                inputs.update((t.len() as u64).to_le_bytes());
-                t.iter().for_each(|id| inputs.update(id.to_le_bytes()));
-                inputs.update((label as u64).to_le_bytes());
-            }
-        }
-        // One row per validation and test issue: the class probabilities, then the epochs.
-        let rows = cached_rows(
-            "nlbse24-fine-tuned",
-            inputs,
-            val.len() + test.y.len(),
-            classes + 1,
-            || {
-                let started = std::time::Instant::now();
-                let model = finetune::Model::load(&embed::model_dir_from_env(), classes)?;
-                model.init_head(&tr_ids, &y_tr, 32)?;
-                let mut best = (f64::MIN, 0, model.snapshot()?, Vec::new());
-                model.train(&tr_ids, &y_tr, settings, &mut |epoch, model| {
-                    let p = model.probabilities(&val_ids, 32)?;
-                    let s = macro_f1(&argmaxes(&p), &y_val, classes);
-                    eprintln!(
-                        "  validation fine-tuned MiniLM, epoch {}: {s:.4}",
-                        epoch + 1
-                    );
-                    if s > best.0 {
-                        best = (s, epoch + 1, model.snapshot()?, p);
-                    }
-                    Ok(true)
-                })?;
-                let (_, epochs, snapshot, val_p) = best;
-                model.restore(&snapshot)?;
-                let test_p = model.probabilities(&test_ids, 32)?;
-                eprintln!(
-                    "  fine-tuning and scoring took {:.0} s",
-                    started.elapsed().as_secs_f64()
-                );
-                Ok(val_p
-                    .into_iter()
-                    .chain(test_p)
-                    .map(|mut p| {
-                        p.push(epochs as f32);
-                        p
-                    })
-                    .collect())
-            },
-        )?;
-        let epochs = rows.first().map_or(0, |r| r[classes] as usize);
-        let mut probabilities = rows.into_iter().map(|mut r| {
-            r.truncate(classes);
-            r
-        });
-        Ok(FineTuned {
-            val: probabilities.by_ref().take(val.len()).collect(),
-            test: probabilities.collect(),
-            epochs,
-        })
-    }
-}
-
 /// Decision thresholds compared on the tuning half of the demo tickets.
-fn threshold_grid() -> Vec<Thresholds> {
+fn threshold_grid(shipped: Thresholds) -> Vec<Thresholds> {
     let mut grid = Vec::new();
-    for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
-        for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
-            for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
-                grid.push(Thresholds {
-                    min_similarity,
-                    extra_similarity,
-                    extra_margin,
-                });
+    // `EVAL_CONTEXT_GRID=1`: the context weights as well, on a smaller threshold grid.
+    let contexts: Vec<(f32, f32)> = match std::env::var_os("EVAL_CONTEXT_GRID") {
+        Some(_) => vec![
+            (0.0, 0.0),
+            (0.3, 0.0),
+            (0.6, 0.0),
+            (1.0, 0.0),
+            (2.0, 0.0),
+            (0.0, 0.3),
+            (0.0, 0.6),
+            (1.0, 0.3),
+        ],
+        None => vec![(shipped.paragraph_context, shipped.ticket_context)],
+    };
+    let quick = contexts.len() > 1;
+    for (paragraph_context, ticket_context) in contexts {
+        for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
+            if quick && !(0.2..=0.4).contains(&min_similarity) {
+                continue;
+            }
+            for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
+                if quick && extra_similarity > 0.5 {
+                    continue;
+                }
+                for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
+                    if quick && extra_margin > 0.2 {
+                        continue;
+                    }
+                    grid.push(Thresholds {
+                        min_similarity,
+                        extra_similarity,
+                        extra_margin,
+                        paragraph_context,
+                        ticket_context,
+                    });
+                }
             }
         }
     }
@@ -616,8 +518,17 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
             .map(|i| (i.category.clone(), i.subcategory.clone()))
             .collect()
     };
-    let order = shuffled(data.len(), 2026);
-    let (half_a, half_b) = order.split_at(data.len() / 2);
+    // The same halves as `deploy/local/demo_halves.py` (and so `make eval-grouping`): odd ticket
+    // ids are half A, even ids half B.
+    let odd = |i: &usize| {
+        data[*i]
+            .0
+            .source_id
+            .parse::<i64>()
+            .is_ok_and(|id| id % 2 == 1)
+    };
+    let (half_a, half_b): (Vec<usize>, Vec<usize>) = (0..data.len()).partition(odd);
+    let (half_a, half_b) = (&half_a[..], &half_b[..]);
     let prf = |predicted: &[BTreeSet<(String, String)>], idx: &[usize]| {
         let p: Vec<_> = idx.iter().map(|&i| predicted[i].clone()).collect();
         let t: Vec<_> = idx.iter().map(|&i| truth[i].clone()).collect();
@@ -671,13 +582,16 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
 
     // Which thresholds half A prefers, and what they give on half B.
     let mut best = (f64::MIN, Thresholds::default(), Vec::new());
-    for t in threshold_grid() {
+    for t in threshold_grid(Thresholds::for_kind(embedder.kind())) {
         analyzer.set_thresholds(t);
         let predicted: Vec<_> = embedded
             .iter()
             .map(|e| as_set(&analyzer.decide(e)))
             .collect();
         let f = prf(&predicted, half_a).2;
+        if std::env::var_os("EVAL_CONTEXT_GRID").is_some() {
+            eprintln!("  grid {t:?}: half A {f:.4}");
+        }
         if f > best.0 {
             best = (f, t, predicted);
         }
