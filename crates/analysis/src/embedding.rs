@@ -18,7 +18,7 @@
 //! probabilities depend on how many classes there are.
 
 use crate::classifier::{
-    Classifier, LogisticRegression, LrParams, NearestCentroid, Prediction, TrainError,
+    normalize, Classifier, LogisticRegression, LrParams, NearestCentroid, Prediction, TrainError,
 };
 use crate::offline::{self, Sentence};
 use crate::{Analyzer, AnalyzerError};
@@ -492,37 +492,33 @@ fn in_context(vectors: &[Vec<f32>], sentences: &[Sentence], t: Thresholds) -> Ve
         return vectors.to_vec();
     }
     let dim = vectors.first().map_or(0, Vec::len);
-    let mean = |idx: &mut dyn Iterator<Item = usize>| -> Vec<f32> {
-        let mut m = vec![0.0; dim];
-        for i in idx {
-            m.iter_mut().zip(&vectors[i]).for_each(|(a, b)| *a += b);
-        }
-        unit(m)
-    };
-    let whole = mean(&mut (0..vectors.len()));
+    // Unnormalized sums per paragraph and for the whole message, each computed once.
+    let mut paragraphs: HashMap<usize, Vec<f32>> = HashMap::new();
+    let mut whole = vec![0.0; dim];
+    for (v, s) in vectors.iter().zip(sentences) {
+        let sum = paragraphs
+            .entry(s.paragraph)
+            .or_insert_with(|| vec![0.0; dim]);
+        sum.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+        whole.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+    }
+    paragraphs.values_mut().for_each(|m| normalize(m));
+    normalize(&mut whole);
     vectors
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let p = sentences[i].paragraph;
-            let own = mean(&mut (0..vectors.len()).filter(|&j| sentences[j].paragraph == p));
-            unit(
-                v.iter()
-                    .zip(&own)
-                    .zip(&whole)
-                    .map(|((x, o), w)| x + t.paragraph_context * o + t.ticket_context * w)
-                    .collect(),
-            )
+        .zip(sentences)
+        .map(|(v, s)| {
+            let own = &paragraphs[&s.paragraph];
+            let mut c: Vec<f32> = v
+                .iter()
+                .zip(own)
+                .zip(&whole)
+                .map(|((x, o), w)| x + t.paragraph_context * o + t.ticket_context * w)
+                .collect();
+            normalize(&mut c);
+            c
         })
         .collect()
-}
-
-fn unit(mut v: Vec<f32>) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-    v
 }
 
 /// Embeds `texts` and learns their classes' centroids.
