@@ -332,20 +332,6 @@ impl Embedder {
         self.encode_pass(&encoded.iter().collect::<Vec<_>>())
     }
 
-    /// The token ids the encoder reads for each text (`[CLS]` … `[SEP]`, unpadded), cut to
-    /// `max_tokens` (at most [`MAX_TOKENS`]).
-    pub fn token_ids(
-        &self,
-        texts: &[&str],
-        max_tokens: usize,
-    ) -> Result<Vec<Vec<u32>>, EmbedError> {
-        Ok(self
-            .tokenize(texts, max_tokens)?
-            .into_iter()
-            .map(|(ids, _)| ids)
-            .collect())
-    }
-
     /// Token ids and attention masks of `texts`, unpadded, cut to `max_tokens` (the closing
     /// `[SEP]` kept).
     fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Encoded>, EmbedError> {

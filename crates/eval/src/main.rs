@@ -460,12 +460,12 @@ fn nlbse24(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Decision thresholds compared on the tuning half of the demo tickets.
-fn threshold_grid(shipped: Thresholds) -> Vec<Thresholds> {
-    let mut grid = Vec::new();
-    // `EVAL_CONTEXT_GRID=1`: the context weights as well, on a smaller threshold grid.
-    let contexts: Vec<(f32, f32)> = match std::env::var_os("EVAL_CONTEXT_GRID") {
-        Some(_) => vec![
+/// Decision thresholds compared on the tuning half of the demo tickets, at the shipped context
+/// weights; with `sweep_context` (`EVAL_CONTEXT_GRID=1`) the context weights as well, on a
+/// smaller threshold grid.
+fn threshold_grid(shipped: Thresholds, sweep_context: bool) -> Vec<Thresholds> {
+    let contexts = if sweep_context {
+        vec![
             (0.0, 0.0),
             (0.3, 0.0),
             (0.6, 0.0),
@@ -474,23 +474,28 @@ fn threshold_grid(shipped: Thresholds) -> Vec<Thresholds> {
             (0.0, 0.3),
             (0.0, 0.6),
             (1.0, 0.3),
-        ],
-        None => vec![(shipped.paragraph_context, shipped.ticket_context)],
+        ]
+    } else {
+        vec![(shipped.paragraph_context, shipped.ticket_context)]
     };
-    let quick = contexts.len() > 1;
-    for (paragraph_context, ticket_context) in contexts {
-        for min_similarity in [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55] {
-            if quick && !(0.2..=0.4).contains(&min_similarity) {
-                continue;
-            }
-            for extra_similarity in [0.45, 0.50, 0.55, 0.60, 0.65] {
-                if quick && extra_similarity > 0.5 {
-                    continue;
-                }
-                for extra_margin in [0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9] {
-                    if quick && extra_margin > 0.2 {
-                        continue;
-                    }
+    let (min_similarities, extra_similarities, extra_margins) = if sweep_context {
+        (
+            &[0.20, 0.25, 0.30, 0.35, 0.40][..],
+            &[0.45, 0.50][..],
+            &[0.1, 0.2][..],
+        )
+    } else {
+        (
+            &[0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55][..],
+            &[0.45, 0.50, 0.55, 0.60, 0.65][..],
+            &[0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9][..],
+        )
+    };
+    let mut grid = Vec::new();
+    for &(paragraph_context, ticket_context) in &contexts {
+        for &min_similarity in min_similarities {
+            for &extra_similarity in extra_similarities {
+                for &extra_margin in extra_margins {
                     grid.push(Thresholds {
                         min_similarity,
                         extra_similarity,
@@ -582,14 +587,15 @@ fn samples(embedder: &Arc<Embedder>, rows: &mut Vec<Row>) -> anyhow::Result<()> 
 
     // Which thresholds half A prefers, and what they give on half B.
     let mut best = (f64::MIN, Thresholds::default(), Vec::new());
-    for t in threshold_grid(Thresholds::for_kind(embedder.kind())) {
+    let sweep_context = std::env::var_os("EVAL_CONTEXT_GRID").is_some();
+    for t in threshold_grid(Thresholds::for_kind(embedder.kind()), sweep_context) {
         analyzer.set_thresholds(t);
         let predicted: Vec<_> = embedded
             .iter()
             .map(|e| as_set(&analyzer.decide(e)))
             .collect();
         let f = prf(&predicted, half_a).2;
-        if std::env::var_os("EVAL_CONTEXT_GRID").is_some() {
+        if sweep_context {
             eprintln!("  grid {t:?}: half A {f:.4}");
         }
         if f > best.0 {
