@@ -633,6 +633,37 @@ static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[,;:]\s+|\s+[-–—]+\s+|\s+(but|so|because|which|although|though|and then|even though|since then)\s+")
         .expect("valid regex")
 });
+/// Context before the problem, taken off a name when enough is left: a leading subordinate
+/// clause ("After the benefits sync this week, deductions are doubled"), a change the problem
+/// followed ("Since the update the Android app needs three taps"), and reported speech from
+/// the people who hit the problem ("Crew are telling me they press clock in and …",
+/// "Accountant says the journal report only has …"). Devices that "say" things ("The clock
+/// says offline") are not people and keep their words.
+static LEADING_CONTEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(?i)^(ever since|since|after|following|before|when|whenever|once|while|if|as of|starting)\b[^,]{3,80},\s+",
+        r"(?i)^(ever since|since|after|following)\s+(the|our|my|a|an|this|last|yesterday's|today's|last week's|this week's)?\s*([\w.'-]+\s+){0,3}?(update|upgrade|release|migration|patch|rollout|deploy|deployment|sync|switch|switchover|change|install|installation|go-live|launch)\s+",
+        r"(?i)^((my|our|the|some|several|a few|many|all|most|two|three)\s+)?(crew|crews|employees?|staff|workers?|team|team members|managers?|supervisors?|accountants?|bookkeepers?|users?|people|customers?|clients?|admins?|they|he|she|everyone|someone|somebody)\s+((are|is|keep|keeps|have|has|have been|has been)\s+)?(says?|saying|said|tells? (me|us)|telling (me|us)|told (me|us)|reports?|reporting|reported|complains?|complaining|complained|mentions?|mentioned|notices?|noticed)\s+(that\s+)?((they|he|she)\s+)?",
+    ]
+    .into_iter()
+    .map(|p| Regex::new(p).expect("valid regex"))
+    .collect()
+});
+
+/// `s` without the leading context of [`LEADING_CONTEXT`], when at least three words are left.
+fn without_leading_context(mut s: String) -> String {
+    for _ in 0..2 {
+        for re in LEADING_CONTEXT.iter() {
+            if let Some(m) = re.find(&s) {
+                if s[m.end()..].split_whitespace().count() >= 3 {
+                    s = s[m.end()..].to_string();
+                }
+            }
+        }
+    }
+    s
+}
+
 static FIRST_PERSON: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"(?i)^(i|we)\s+(can't|cannot|can not|couldn't|could not|are unable to|am unable to|'re unable to|are not able to|am not able to|'m unable to|still can't|still cannot)\s+", "Cannot "),
@@ -672,7 +703,7 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
     let s = clean_subject(&mask_identifiers(strip_opener(&clean_subject(sentence))));
     let s = YEAR.replace_all(&s, "").into_owned();
     let s = PARENTHETICAL.replace_all(&s, "").into_owned();
-    let s = s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string();
+    let s = without_leading_context(s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string());
     let mut s = match CLAUSE_BREAK.find(&s) {
         Some(m) if s[..m.start()].split_whitespace().count() >= 3 => s[..m.start()].to_string(),
         _ => s,
@@ -687,8 +718,12 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
         }
     }
     let mut words: Vec<&str> = s.split_whitespace().collect();
+    // A statement cut short may end on a filler ("… goes offline in"); one that ends where
+    // its clause does keeps its last word ("… taps to clock in").
+    let cut = words.len() > max_words;
     words.truncate(max_words);
-    while words.len() > 2
+    while cut
+        && words.len() > 2
         && words.last().is_some_and(|w| {
             TRAILING_FILLER.contains(&w.trim_end_matches([',', '.']).to_lowercase().as_str())
         })
@@ -932,7 +967,12 @@ mod tests {
             ("Date of XX/XX/2019 I Checked my credit report", "I Checked my credit report"),
             ("We can't approve corrections from last pay period, the button is grey", "Cannot approve corrections from last pay period"),
             ("P.S. Can you check the timesheet export?", "Timesheet export"),
-            ("Ever since the update the Android app needs three taps to clock in - very annoying", "Ever since the update the Android app needs"),
+            ("Ever since the update the Android app needs three taps to clock in - very annoying", "Android app needs three taps to clock in"),
+            ("After our benefits sync this week, deductions are doubled for everyone", "Deductions are doubled for everyone"),
+            ("Crew are telling me they press clock in and nothing happens", "Press clock in and nothing happens"),
+            ("Our accountant says the journal report only has totals", "Journal report only has totals"),
+            ("The time clock says offline every morning", "Time clock says offline every morning"),
+            ("When it fails", "When it fails"),
         ] {
             assert_eq!(short_statement(sentence, 8), name, "{sentence}");
         }
