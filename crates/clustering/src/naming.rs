@@ -64,8 +64,10 @@ pub struct OfflineName {
     pub terms: Vec<String>,
 }
 
-/// Words a cluster name has at most ("X2 terminal loses Wi-Fi after firmware 3.2").
-pub const NAME_WORDS: usize = 8;
+/// Words a cluster name has at most ("X2 terminal loses Wi-Fi after firmware 3.2"). At 8,
+/// 5 of the demo's 30 biggest names were cut mid-phrase ("Web app and the phones have the
+/// right").
+pub const NAME_WORDS: usize = 10;
 
 /// Names a cluster from its members' summaries and embeddings. Each summary is made a short
 /// statement ([`domain::cleaning::short_statement`]: no greeting or opener, identifiers

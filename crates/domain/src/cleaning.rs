@@ -687,6 +687,8 @@ const TRAILING_FILLER: &[&str] = &[
     "are", "was", "were", "it", "that", "this", "our", "my", "we", "i", "now", "again", "still",
     "just", "really", "too", "also", "anymore", "any", "some", "their", "when", "if",
 ];
+/// Fillers that also end a phrasal verb ("clock in", "log on").
+const PARTICLES: &[&str] = &["in", "on", "out", "off", "up"];
 const PRONOUN_STARTS: &[&str] = &[
     "i", "we", "you", "they", "it", "this", "that", "he", "she", "there", "here", "so", "and",
     "i'm", "i've", "i'd", "we're", "we've", "we'd", "it's", "there's", "they're", "you're", "our",
@@ -718,14 +720,14 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
         }
     }
     let mut words: Vec<&str> = s.split_whitespace().collect();
-    // A statement cut short may end on a filler ("… goes offline in"); one that ends where
-    // its clause does keeps its last word ("… taps to clock in").
+    // A statement cut short (or whose amount was masked: "… total wages of") may end on a
+    // filler; one that ends where its clause does keeps a verb's particle ("… to clock in").
     let cut = words.len() > max_words;
     words.truncate(max_words);
-    while cut
-        && words.len() > 2
+    while words.len() > 2
         && words.last().is_some_and(|w| {
-            TRAILING_FILLER.contains(&w.trim_end_matches([',', '.']).to_lowercase().as_str())
+            let w = w.trim_end_matches([',', '.']).to_lowercase();
+            TRAILING_FILLER.contains(&w.as_str()) && (cut || !PARTICLES.contains(&w.as_str()))
         })
     {
         words.pop();
@@ -734,7 +736,27 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
         .join(" ")
         .trim_end_matches([',', '.', ';', ':', '-', '!', '?'])
         .to_string();
-    capitalize(&joined)
+    capitalize(&unshouted(&joined))
+}
+
+/// A statement typed in capitals, in lower case but for its short words and words with digits
+/// (acronyms and models: "X2", "PTO"); anything else as it is.
+fn unshouted(s: &str) -> String {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    let upper = s.chars().filter(|c| c.is_uppercase()).count();
+    if letters < 12 || (upper as f64) < 0.7 * letters as f64 {
+        return s.to_string();
+    }
+    s.split(' ')
+        .map(|w| {
+            if w.chars().count() <= 3 || w.chars().any(|c| c.is_ascii_digit()) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a statement opens the way a name should not: with a pronoun, a conjunction or a
@@ -973,6 +995,9 @@ mod tests {
             ("Our accountant says the journal report only has totals", "Journal report only has totals"),
             ("The time clock says offline every morning", "Time clock says offline every morning"),
             ("When it fails", "When it fails"),
+            ("Q3 Form 941 shows total wages of $48,210.00", "Q3 Form 941 shows total wages"),
+            ("X2 CLOCK KEEPS DISCONNECTING FROM WIFI!!", "X2 clock keeps disconnecting from wifi"),
+            ("PTO balance is wrong in the HR app", "PTO balance is wrong in the HR app"),
         ] {
             assert_eq!(short_statement(sentence, 8), name, "{sentence}");
         }
