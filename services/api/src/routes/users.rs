@@ -85,6 +85,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
 /// `GET /api/users`: everyone who can sign in, by email.
 #[utoipa::path(
     tag = "users",
+    operation_id = "list_users",
     responses(
         (status = 200, body = Vec<UserBody>),
         (status = 401, body = ErrorBody),
@@ -102,6 +103,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 /// `POST /api/users`: adds a person. 409 when the email is taken.
 #[utoipa::path(
     tag = "users",
+    operation_id = "create_user",
     request_body = NewUserBody,
     responses(
         (status = 201, body = UserBody),
@@ -148,6 +150,7 @@ pub async fn create(
 /// admin cannot demote or disable themselves (someone must stay able to manage people).
 #[utoipa::path(
     tag = "users",
+    operation_id = "update_user",
     request_body = UserPatch,
     params(("id" = Uuid, Path)),
     responses(
