@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE, dropSession, servedOverHttps } from "@/lib/auth/cookie";
 import { isSameOrigin, isStateChanging } from "@/lib/auth/origin";
 import { isPublicPath, loginPath } from "@/lib/auth/paths";
-import { seeOther } from "@/lib/auth/responses";
+import { seeOtherFromMiddleware } from "@/lib/auth/responses";
 import { CURRENT_PATH_HEADER } from "@/lib/auth/session-header";
 import { contentSecurityPolicy } from "@/lib/security";
 
@@ -38,7 +38,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
 
   const token = request.cookies.get(SESSION_COOKIE)?.value;
   if (!token && !isPublicPath(pathname)) {
-    return seeOther(loginPath(`${pathname}${search}`));
+    return seeOtherFromMiddleware(loginPath(`${pathname}${search}`), request);
   }
   const expired = pathname === "/login" && token !== undefined && (await refused(token));
   if (expired) request.cookies.delete(SESSION_COOKIE); // the page renders signed out
