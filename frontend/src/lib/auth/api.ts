@@ -22,9 +22,12 @@ export type Outcome<T> =
   | { ok: true; data: T }
   | { ok: false; status: number; message: string; retryAfter: string | null };
 
-async function call<T>(method: "GET" | "POST", path: string, init: { token?: string; body?: unknown } = {}): Promise<Outcome<T>> {
+type Init = { token?: string; body?: unknown; forwardedFor?: string | null };
+
+async function call<T>(method: "GET" | "POST", path: string, init: Init = {}): Promise<Outcome<T>> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (init.token) headers.Authorization = `Bearer ${init.token}`;
+  if (init.forwardedFor) headers["X-Forwarded-For"] = init.forwardedFor;
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   let response: Response;
   try {
@@ -50,11 +53,16 @@ async function call<T>(method: "GET" | "POST", path: string, init: { token?: str
   };
 }
 
+/** The sign-in calls pass on the browser's address (`X-Forwarded-For`, as the dashboard received
+ * it): the API's peer is always the dashboard's server, and its per-address limit on attempts is
+ * about the person's. */
 export const authApi = {
-  login: (email: string, password: string) => call<Session>("POST", "/api/auth/login", { body: { email, password } }),
+  login: (email: string, password: string, forwardedFor: string | null) =>
+    call<Session>("POST", "/api/auth/login", { body: { email, password }, forwardedFor }),
   logout: (token: string) => call<void>("POST", "/api/auth/logout", { token }),
   me: (token: string) => call<Me>("GET", "/api/auth/me", { token }),
   providers: () => call<Providers>("GET", "/api/auth/providers"),
-  oidcStart: () => call<{ authorize_url: string }>("POST", "/api/auth/oidc/start", { body: {} }),
-  oidcCallback: (code: string, state: string) => call<Session>("POST", "/api/auth/oidc/callback", { body: { code, state } }),
+  oidcStart: (forwardedFor: string | null) => call<{ authorize_url: string }>("POST", "/api/auth/oidc/start", { body: {}, forwardedFor }),
+  oidcCallback: (code: string, state: string, forwardedFor: string | null) =>
+    call<Session>("POST", "/api/auth/oidc/callback", { body: { code, state }, forwardedFor }),
 };

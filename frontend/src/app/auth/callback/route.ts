@@ -24,7 +24,7 @@ export async function GET(request: NextRequest): Promise<NextResponse> {
   if (params.get("error") || !code || !state) {
     response = seeOther(loginPath(next, params.get("error") ? "sso_cancelled" : "sso_failed"));
   } else {
-    const session = await authApi.oidcCallback(code, state);
+    const session = await authApi.oidcCallback(code, state, request.headers.get("x-forwarded-for"));
     if (session.ok) {
       response = seeOther(next);
       storeSession(response.cookies, session.data, secure);
