@@ -1,13 +1,25 @@
-//! Bearer API tokens for HTTP services: token generation and hashing, scopes, a cached lookup
-//! against `api_tokens`, the log line of a refused request, and the [`Principal`] extractor
+//! Who is calling an HTTP service: bearer API tokens and people's sessions, scopes and roles,
+//! password hashing, the log line of a refused request, and the [`Principal`] extractor
 //! handlers use to learn who is calling (the service's route middleware decides the scope).
 //!
-//! Tokens are `imt_` followed by 64 hex characters (32 random bytes). Only their sha-256 is
-//! stored; looking a token up by its hash needs no constant-time comparison, because the
-//! secret never meets a stored copy of itself.
+//! Two kinds of bearer, told apart by their prefix:
+//! - API tokens, `imt_` + 64 hex characters, for integrations (`api token create`);
+//! - session tokens, `ims_` + 64 hex characters, given to a person at sign-in
+//!   ([`session`]); the dashboard's server forwards the person's own.
 //!
-//! Lookups are cached per process for [`CACHE_TTL`] (unknown tokens too, so a flood of bad
-//! tokens does not reach the database): a revoked token keeps working for at most that long.
+//! Only their sha-256 is stored; looking a token up by its hash needs no constant-time
+//! comparison, because the secret never meets a stored copy of itself.
+//!
+//! API token lookups are cached per process for [`CACHE_TTL`] (unknown tokens too, so a flood
+//! of bad tokens does not reach the database): a revoked token keeps working for at most that
+//! long. Sessions are looked up on every request, so a sign-out or a disabled person takes
+//! effect at once on every replica.
+
+pub mod limit;
+pub mod password;
+pub mod session;
+
+pub use session::{Person, Role};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
@@ -65,20 +77,29 @@ impl std::str::FromStr for Scope {
     }
 }
 
-/// Who is calling: the token that authenticated the request.
+/// Who is calling: the API token or the person's session that authenticated the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The API token's id, or the session's.
     pub token_id: Uuid,
-    /// The token's name, recorded as the author of corrections and edits.
+    /// Recorded as the author of corrections and edits: the token's name, or the person's
+    /// email.
     pub name: String,
     pub scope: Scope,
+    /// The person, when a session authenticated the request.
+    pub person: Option<Person>,
 }
 
-/// A new random token and the hash to store.
+/// A new random API token and the hash to store.
 pub fn generate_token() -> Result<(String, String), getrandom::Error> {
+    random_token(TOKEN_PREFIX)
+}
+
+/// `prefix` + 64 random hex characters, and its hash.
+fn random_token(prefix: &str) -> Result<(String, String), getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let token = format!("{prefix}{}", hex::encode(bytes));
     let hash = hash_token(&token);
     Ok((token, hash))
 }
@@ -93,7 +114,7 @@ pub fn hash_token(token: &str) -> String {
 pub enum AuthError {
     #[error("this endpoint needs a bearer token: send `Authorization: Bearer <token>`")]
     Missing,
-    #[error("the bearer token is unknown or revoked")]
+    #[error("the bearer token is unknown or revoked, or the session has ended")]
     Invalid,
     #[error("this endpoint needs a token with {required} scope; this token has {has}")]
     Forbidden {
@@ -150,7 +171,11 @@ impl Authenticator {
         required: Scope,
     ) -> Result<Principal, AuthError> {
         let token = bearer(request).ok_or(AuthError::Missing)?;
-        let principal = self.lookup(&hash_token(token)).await?;
+        let principal = if token.starts_with(session::TOKEN_PREFIX) {
+            self.session(&hash_token(token)).await?
+        } else {
+            self.lookup(&hash_token(token)).await?
+        };
         if principal.scope.allows(required) {
             Ok(principal)
         } else {
@@ -188,6 +213,7 @@ impl Authenticator {
                         token_id: row.id,
                         name: row.name,
                         scope,
+                        person: None,
                     }),
                     Err(e) => {
                         tracing::error!(token = %row.id, error = %e, "stored token has a bad scope");
@@ -207,7 +233,7 @@ impl Authenticator {
 }
 
 /// The token of an `Authorization: Bearer …` header.
-fn bearer(request: &HttpRequest) -> Option<&str> {
+pub(crate) fn bearer(request: &HttpRequest) -> Option<&str> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)?

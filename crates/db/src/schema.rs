@@ -279,7 +279,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        email -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 10]
+        role -> Varchar,
+        password_hash -> Nullable<Text>,
+        oidc_issuer -> Nullable<Text>,
+        oidc_subject -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        #[max_length = 64]
+        token_hash -> Bpchar,
+        #[max_length = 10]
+        method -> Varchar,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    oidc_logins (state_hash) {
+        #[max_length = 64]
+        state_hash -> Bpchar,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(extracted_issues -> tickets (ticket_id));
+diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(issue_corrections -> tickets (ticket_id));
 diesel::joinable!(cluster_events -> issue_clusters (cluster_id));
 diesel::joinable!(extracted_issues -> issue_clusters (cluster_id));
@@ -303,4 +347,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     clusterer_marks,
     cluster_merge_suggestions,
     webhook_deliveries,
+    users,
+    user_sessions,
+    oidc_logins,
 );

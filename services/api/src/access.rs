@@ -14,7 +14,7 @@
 //!   enforced. A route missing from it needs admin (fail closed).
 
 use crate::ApiError;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
@@ -110,7 +110,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
     type Transform = AuthorizeService<S>;
     type InitError = ();
@@ -132,7 +132,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -143,41 +143,122 @@ where
         Box::pin(async move {
             // CORS preflights carry no credentials by design; the CORS middleware answers them.
             if req.method() == Method::OPTIONS {
-                return service.call(req).await;
+                return service
+                    .call(req)
+                    .await
+                    .map(ServiceResponse::map_into_left_body);
             }
             let pattern = req.match_pattern().unwrap_or_default();
             let Access::Token(scope) = required(req.method(), &pattern) else {
-                return service.call(req).await;
+                return service
+                    .call(req)
+                    .await
+                    .map(ServiceResponse::map_into_left_body);
             };
             let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
                 tracing::error!("Authorize without an Authenticator in the app data");
-                return Err(AuthError::Unavailable.into());
+                return Ok(req
+                    .error_response(AuthError::Unavailable)
+                    .map_into_right_body());
             };
             match authenticator.authenticate(req.request(), scope).await {
                 Ok(principal) => {
                     req.extensions_mut().insert(principal);
-                    service.call(req).await
+                    service
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_left_body)
                 }
                 Err(e) => {
                     auth::log_refusal(req.request(), &pattern, &e);
-                    Err(e.into())
+                    Ok(req.error_response(e).map_into_right_body())
                 }
             }
         })
     }
 }
 
-/// App middleware (before routing): a path in anything but its canonical spelling, or a query
-/// string with characters no parameter accepts, is a 400.
-pub async fn canonical_request(
+/// App middleware: a request over its credential's or its address's budget is a 429 with
+/// Retry-After (and is logged), before any work is done for it.
+pub async fn rate_limit<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<crate::AppState>>() {
+        if let Err(limited) = state.limits.check_request(req.request()) {
+            tracing::warn!(
+                method = %req.method(),
+                path = req.path(),
+                peer = ?req.peer_addr().map(|a| a.ip()),
+                reason = %limited,
+                "request rate limited"
+            );
+            return Ok(req
+                .error_response(ApiError::from(limited))
+                .map_into_right_body());
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// The Content-Security-Policy of the API's answers: JSON and CSV load nothing. Swagger UI
+/// (`/api/docs/`) loads its own scripts and styles, from this origin only.
+fn content_security_policy(path: &str) -> &'static str {
+    if path.starts_with("/api/docs") {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    }
+}
+
+/// App middleware: security headers on every answer, refusals and errors included.
+pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let csp = content_security_policy(req.path());
+    // The refusals of the middlewares inside are responses, not errors, so they get here.
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-site"),
+    );
+    Ok(response)
+}
+
+/// App middleware (before routing): a path in anything but its canonical spelling, or a query
+/// string with characters no parameter accepts, is a 400.
+pub async fn canonical_request<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     if let Err(why) = check_path(req.uri().path()).and_then(|()| check_query(req.query_string())) {
         tracing::info!(path = req.uri().path(), reason = %why, "non-canonical request refused");
-        return Err(ApiError::BadRequest(why).into());
+        return Ok(req
+            .error_response(ApiError::BadRequest(why))
+            .map_into_right_body());
     }
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Whether a byte may stand unescaped in a path segment and must not be escaped (RFC 3986's

@@ -525,7 +525,7 @@ pub struct DeadLetterReplay {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable code: bad_request, unauthorized, forbidden, not_found, payload_too_large,
-    /// unprocessable, conflict, unavailable, internal.
+    /// unprocessable, conflict, too_many_requests, unavailable, internal.
     pub error: String,
     pub message: String,
 }

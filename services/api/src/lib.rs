@@ -5,11 +5,13 @@ pub mod cache;
 pub mod dto;
 pub mod error;
 pub mod monitoring;
+pub mod oidc;
 pub mod openapi;
 pub mod report;
 pub mod routes;
 pub mod seed_bench;
 pub mod tokens;
+pub mod users;
 
 use actix_web::{dev::Server, web, App, HttpServer};
 use analysis::Analyzer;
@@ -49,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: tokens::TokenCommand,
     },
+    /// Manage the people who sign in to the dashboard (the first admin is made here).
+    User {
+        #[command(subcommand)]
+        command: users::UserCommand,
+    },
     /// Print the OpenAPI document (what `make openapi` writes to services/api/openapi.json).
     Openapi,
     /// Fill the database with synthetic tickets, issues and clusters for `make bench-api`.
@@ -77,6 +84,13 @@ pub struct Settings {
     /// `METRICS_CACHE_SECS`: how long the LLM usage totals of `/metrics` are reused between
     /// scrapes (they are an SQL aggregate over `analysis_runs`).
     pub metrics_cache_ttl: Duration,
+    /// `RATE_LIMIT_*_PER_MIN`: the request and sign-in budgets (0 turns one off).
+    pub limits: auth::limit::LimitSettings,
+    /// `OIDC_*`: single sign-on, when `OIDC_ISSUER_URL` is set.
+    pub oidc: Option<oidc::OidcSettings>,
+    /// `METRICS_TOKEN`: the bearer `/metrics` wants. Without it `/metrics` answers only to
+    /// loopback and private addresses (a scraper on the private network).
+    pub metrics_token: Option<runtime::Secret>,
 }
 
 /// The dashboard's origin when `DASHBOARD_ORIGIN` is not set (Next.js' dev server).
@@ -92,6 +106,16 @@ impl Settings {
             cache_ttl: Duration::from_secs(env_or("API_CACHE_SECS", 2u64)?),
             cache_max_stale: Duration::from_secs(env_or("API_CACHE_MAX_STALE_SECS", 30u64)?),
             metrics_cache_ttl: Duration::from_secs(env_or("METRICS_CACHE_SECS", 5u64)?),
+            limits: {
+                let d = auth::limit::LimitSettings::default();
+                auth::limit::LimitSettings {
+                    api_per_credential: env_or("RATE_LIMIT_API_PER_MIN", d.api_per_credential)?,
+                    per_address: env_or("RATE_LIMIT_ADDRESS_PER_MIN", d.per_address)?,
+                    login_per_email: env_or("RATE_LIMIT_LOGIN_PER_MIN", d.login_per_email)?,
+                }
+            },
+            oidc: oidc::OidcSettings::from_env()?,
+            metrics_token: env_var("METRICS_TOKEN").map(runtime::Secret::new),
         })
     }
 
@@ -104,6 +128,13 @@ impl Settings {
             cache_ttl: Duration::from_secs(2),
             cache_max_stale: Duration::from_secs(30),
             metrics_cache_ttl: Duration::from_secs(5),
+            limits: auth::limit::LimitSettings {
+                api_per_credential: 0,
+                per_address: 0,
+                login_per_email: 0,
+            },
+            oidc: None,
+            metrics_token: None,
         }
     }
 }
@@ -123,6 +154,12 @@ pub struct AppState {
     pub cache: Arc<cache::ResponseCache>,
     /// The LLM usage totals `/metrics` reports, reused for a few seconds.
     pub llm_usage: monitoring::UsageCache,
+    /// Request and sign-in budgets.
+    pub limits: auth::limit::Limits,
+    /// Single sign-on, when configured.
+    pub oidc: Option<oidc::Oidc>,
+    /// What `/metrics` wants as its bearer, if anything.
+    pub metrics_token: Option<runtime::Secret>,
 }
 
 impl AppState {
@@ -174,12 +211,17 @@ impl Application {
                 settings.cache_max_stale,
             )),
             llm_usage: monitoring::UsageCache::new(settings.metrics_cache_ttl),
+            limits: auth::limit::Limits::new(settings.limits),
+            oidc: settings.oidc.clone().map(oidc::Oidc::new).transpose()?,
+            metrics_token: settings.metrics_token.clone(),
         });
         let origin = settings.dashboard_origin.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(access::canonical_request))
+                .wrap(actix_web::middleware::from_fn(access::rate_limit))
                 .wrap(cors(&origin))
+                .wrap(actix_web::middleware::from_fn(access::security_headers))
                 .wrap(actix_web::middleware::from_fn(monitoring::record))
                 .wrap(tracing_actix())
                 .app_data(state.clone())
@@ -254,6 +296,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Token { command } => {
             let infra = runtime::bootstrap(&settings.common, 2).await?;
             tokens::run(&infra, command).await
+        }
+        Command::User { command } => {
+            let infra = runtime::bootstrap(&settings.common, 2).await?;
+            users::run(&infra, command).await
         }
         Command::Openapi => {
             println!("{}", openapi::document_json()?);

@@ -179,18 +179,71 @@ pub fn render_llm_usage(rows: &[ModelTotals]) -> String {
     out
 }
 
+/// Whether this request may read `/metrics`: with `METRICS_TOKEN` set, only with that bearer
+/// (compared in constant time); without it, only from a loopback or private address.
+pub fn may_scrape(req: &actix_web::HttpRequest, token: Option<&runtime::Secret>) -> bool {
+    match token {
+        Some(token) => req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| {
+                constant_time_eq(given.trim().as_bytes(), token.expose().as_bytes())
+            }),
+        None => req.peer_addr().is_some_and(|a| private(a.ip())),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Loopback, RFC 1918, link-local, CGNAT (100.64/10) and IPv6 unique-local addresses.
+fn private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => private(v4.into()),
+            None => {
+                v6.is_loopback()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
 /// `GET /metrics`: Prometheus text format. Queue gauges are read from Redis on each scrape, so
-/// they count the jobs of every worker process, not only this one.
+/// they count the jobs of every worker process, not only this one. With `METRICS_TOKEN` set it
+/// needs `Authorization: Bearer <METRICS_TOKEN>`; without, it answers only to loopback and
+/// private addresses.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")),
+    responses(
+        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"),
+        (status = 403, body = crate::dto::ErrorBody, description = "not the metrics token, or a public address"),
+    ),
     security(())
 )]
 #[get("/metrics", wrap = "crate::access::Authorize")]
 pub async fn metrics(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     handle: web::Data<PrometheusHandle>,
 ) -> Result<HttpResponse, ApiError> {
+    if !may_scrape(&req, state.metrics_token.as_ref()) {
+        tracing::warn!(peer = ?req.peer_addr().map(|a| a.ip()), "metrics scrape refused");
+        return Err(ApiError::Forbidden(
+            "/metrics needs `Authorization: Bearer <METRICS_TOKEN>`, or a request from a private address when METRICS_TOKEN is not set".into(),
+        ));
+    }
     match state.queues.depths().await {
         Ok(depths) => {
             for d in depths {

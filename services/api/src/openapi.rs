@@ -3,7 +3,9 @@
 //! services/api/openapi.json is what the dashboard generates its client from; a test fails
 //! when it differs from what the code serves (`make openapi` rewrites it).
 
-use crate::routes::{clusters, dead_letters, export, health, issues, ops, sync, taxonomy, tickets};
+use crate::routes::{
+    auth, clusters, dead_letters, export, health, issues, ops, sync, taxonomy, tickets, users,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -14,14 +16,25 @@ use utoipa_swagger_ui::SwaggerUi;
         title = "Issue Miner API",
         description = "Product issues mined from support tickets: issues, clusters, tickets, \
             exports, sync and operations. Every route except /health, /ready and /metrics needs \
-            `Authorization: Bearer <token>` (create one with `api token create`): reads need \
-            the read scope, writes write, /api/ops admin (admin includes write includes read). \
-            Errors are JSON `{error, message}`."
+            `Authorization: Bearer <token>`: an API token (`api token create`) or a person's \
+            session token from `POST /api/auth/login` or single sign-on. Reads need the read \
+            scope, writes write, /api/ops and /api/users admin (admin includes write includes \
+            read); a viewer acts with read, an editor with write, an admin with admin. \
+            Errors are JSON `{error, message}`; 429 answers carry Retry-After."
     ),
     paths(
         health::health,
         health::ready,
         crate::monitoring::metrics,
+        auth::login,
+        auth::logout,
+        auth::me,
+        auth::providers,
+        auth::oidc_start,
+        auth::oidc_callback,
+        users::list,
+        users::create,
+        users::update,
         taxonomy::taxonomy,
         issues::list,
         issues::summary,
@@ -48,6 +61,8 @@ use utoipa_swagger_ui::SwaggerUi;
     ),
     modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Signing in: email and password, single sign-on, sessions"),
+        (name = "users", description = "The people who sign in (admin)"),
         (name = "issues", description = "Extracted product issues"),
         (name = "clusters", description = "Groups of the same problem"),
         (name = "tickets", description = "Support tickets and on-the-spot classification"),
@@ -69,7 +84,8 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API token (`api token create --name N --scope read|write|admin`)",
+                        "An API token (`api token create --name N --scope read|write|admin`) or a session token \
+                         (`POST /api/auth/login`)",
                     ))
                     .build(),
             ),

@@ -91,6 +91,36 @@ async fn token(env: &TestEnv, name: &str, scope: &str) -> String {
     token
 }
 
+/// A session of a new person with this role.
+async fn session(env: &TestEnv, role: &str) -> String {
+    let mut conn = env.infra.pool.get().await.unwrap();
+    let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let person = db::models::user::create(
+        &mut conn,
+        db::models::user::NewUser {
+            email: &email,
+            name: role,
+            role,
+            password_hash: None,
+            oidc: None,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (token, hash) = auth::session::generate_token().unwrap();
+    db::models::user::open_session(
+        &mut conn,
+        person.id,
+        &hash,
+        "password",
+        chrono::Duration::hours(1),
+    )
+    .await
+    .unwrap();
+    token
+}
+
 async fn spawn_app() -> TestApp {
     let env = TestEnv::new().await;
     let mut settings = Settings::with_common(env.settings());
@@ -1862,11 +1892,18 @@ async fn every_route_holds_its_scope_under_every_spelling_of_its_path() {
     let app = spawn_app().await;
     let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
     let port = app.base.trim_start_matches("http://").to_string();
+    // People's sessions hold their role's scope exactly as tokens hold theirs.
+    let viewer = session(&app.env, "viewer").await;
+    let editor = session(&app.env, "editor").await;
+    let admin = session(&app.env, "admin").await;
     let tokens = [
         ("none", None, 0),
         ("read", Some(app.read.as_str()), 1),
         ("write", Some(app.write.as_str()), 2),
         ("admin", Some(app.admin.as_str()), 3),
+        ("viewer session", Some(viewer.as_str()), 1),
+        ("editor session", Some(editor.as_str()), 2),
+        ("admin session", Some(admin.as_str()), 3),
     ];
     let (mut checked, mut refused_variants, mut authorized_plain) = (0, 0, 0);
     let mut failures = Vec::new();
@@ -1887,6 +1924,15 @@ async fn every_route_holds_its_scope_under_every_spelling_of_its_path() {
                 .replace("dead-letters/{id}", "dead-letters/1")
                 .replace("{id}", "00000000-0000-0000-0000-000000000000");
             for (name, token, level) in tokens {
+                // Signing out ends the session it is sent with: sign out a fresh one.
+                let fresh;
+                let token = match (path.as_str(), name.strip_suffix(" session")) {
+                    ("/api/auth/logout", Some(role)) => {
+                        fresh = session(&app.env, role).await;
+                        Some(fresh.as_str())
+                    }
+                    _ => token,
+                };
                 // Act + Assert: the plain path is refused exactly when the scope is short.
                 let plain = raw_status(&port, &method, &path, token).await;
                 checked += 1;

@@ -11,6 +11,7 @@ pub mod issue;
 pub mod sync_state;
 pub mod taxonomy;
 pub mod ticket;
+pub mod user;
 pub mod webhook_delivery;
 
 /// A page request, 1-based.

@@ -1,5 +1,6 @@
 //! The routes, one module per resource.
 
+pub(crate) mod auth;
 pub(crate) mod clusters;
 pub(crate) mod dead_letters;
 pub(crate) mod export;
@@ -10,6 +11,7 @@ pub(crate) mod params;
 pub(crate) mod sync;
 pub(crate) mod taxonomy;
 pub(crate) mod tickets;
+pub(crate) mod users;
 
 use actix_web::web;
 
@@ -18,6 +20,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(health::ready)
         .service(crate::monitoring::metrics)
         .service(crate::openapi::swagger_ui())
+        .service(auth::login)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(auth::providers)
+        .service(auth::oidc_start)
+        .service(auth::oidc_callback)
+        .service(users::list)
+        .service(users::create)
+        .service(users::update)
         .service(taxonomy::taxonomy)
         .service(issues::summary)
         .service(issues::list)

@@ -1,0 +1,3 @@
+DROP TABLE oidc_logins;
+DROP TABLE user_sessions;
+DROP TABLE users;
