@@ -1,68 +1,58 @@
 import "server-only";
+import createClient from "openapi-fetch";
 import { apiBaseUrl } from "@/lib/env";
-import type { Scope } from "./roles";
+import type { paths } from "@/lib/api/schema";
+import type { Me, Providers, SessionBody } from "@/lib/api/types";
 
-/** Who a session (or API token) belongs to: `GET /api/auth/me`. For an API token, `id`, `email`
- * and `role` are null and `name` is the token's name. */
-export type Me = {
-  id: string | null;
-  email: string | null;
-  name: string;
-  role: "viewer" | "editor" | "admin" | null;
-  scope: Scope;
-};
-
-/** A new session: `POST /api/auth/login` and `POST /api/auth/oidc/callback`. */
-export type Session = { token: string; expires_at: string; user: Me };
-
-export type Providers = { password: boolean; oidc: { name: string } | null };
+export type { Me, Providers, SessionBody };
 
 /** An auth call's answer, or why it failed (status 503 when the API is unreachable). */
 export type Outcome<T> =
   | { ok: true; data: T }
   | { ok: false; status: number; message: string; retryAfter: string | null };
 
-type Init = { token?: string; body?: unknown; forwardedFor?: string | null };
+type Answer<T> = { data?: T; error?: unknown; response: Response };
 
-async function call<T>(method: "GET" | "POST", path: string, init: Init = {}): Promise<Outcome<T>> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  if (init.token) headers.Authorization = `Bearer ${init.token}`;
-  if (init.forwardedFor) headers["X-Forwarded-For"] = init.forwardedFor;
-  if (init.body !== undefined) headers["Content-Type"] = "application/json";
-  let response: Response;
+/** Runs one call of the generated client and folds every way it can fail into an [Outcome]. */
+async function outcome<T>(call: Promise<Answer<T>>): Promise<Outcome<T>> {
+  let answer: Answer<T>;
   try {
-    response = await fetch(`${apiBaseUrl()}${path}`, {
-      method,
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      cache: "no-store",
-    });
+    answer = await call;
   } catch (error) {
     const code = (error as { cause?: { code?: string } }).cause?.code ?? "unreachable";
     return { ok: false, status: 503, message: `The API is not reachable (${code}).`, retryAfter: null };
   }
-  if (response.ok) {
-    return { ok: true, data: (response.status === 204 ? undefined : await response.json()) as T };
-  }
-  const body = (await response.json().catch(() => null)) as { message?: unknown } | null;
+  const { data, error, response } = answer;
+  if (response.ok) return { ok: true, data: data as T };
+  const message = (error as { message?: unknown } | undefined)?.message;
   return {
     ok: false,
     status: response.status,
-    message: typeof body?.message === "string" ? body.message : `the API answered ${response.status}`,
+    message: typeof message === "string" ? message : `the API answered ${response.status}`,
     retryAfter: response.headers.get("retry-after"),
   };
 }
 
+/** The API's sign-in routes, called with an explicit bearer (or none), not the cookie's. */
+function client(headers: Record<string, string | null | undefined> = {}) {
+  const set = Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => Boolean(e[1])));
+  return createClient<paths>({ baseUrl: apiBaseUrl(), cache: "no-store", headers: set });
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
 /** The sign-in calls pass on the browser's address (`X-Forwarded-For`, as the dashboard received
  * it): the API's peer is always the dashboard's server, and its per-address limit on attempts is
  * about the person's. */
+const from = (forwardedFor: string | null) => ({ "X-Forwarded-For": forwardedFor });
+
 export const authApi = {
   login: (email: string, password: string, forwardedFor: string | null) =>
-    call<Session>("POST", "/api/auth/login", { body: { email, password }, forwardedFor }),
-  logout: (token: string) => call<void>("POST", "/api/auth/logout", { token }),
-  me: (token: string) => call<Me>("GET", "/api/auth/me", { token }),
-  providers: () => call<Providers>("GET", "/api/auth/providers"),
-  oidcStart: (forwardedFor: string | null) => call<{ authorize_url: string }>("POST", "/api/auth/oidc/start", { body: {}, forwardedFor }),
+    outcome(client(from(forwardedFor)).POST("/api/auth/login", { body: { email, password } })),
+  logout: (token: string) => outcome(client(bearer(token)).POST("/api/auth/logout")),
+  me: (token: string) => outcome(client(bearer(token)).GET("/api/auth/me")),
+  providers: () => outcome(client().GET("/api/auth/providers")),
+  oidcStart: (forwardedFor: string | null) => outcome(client(from(forwardedFor)).POST("/api/auth/oidc/start")),
   oidcCallback: (code: string, state: string, forwardedFor: string | null) =>
-    call<Session>("POST", "/api/auth/oidc/callback", { body: { code, state }, forwardedFor }),
+    outcome(client(from(forwardedFor)).POST("/api/auth/oidc/callback", { body: { code, state } })),
 };
