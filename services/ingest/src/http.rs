@@ -51,6 +51,8 @@ pub struct AppState {
     pub zendesk_tolerance_secs: i64,
     /// The Zendesk API, when configured: a Zendesk webhook makes the ticket be fetched.
     pub zendesk: Option<(zendesk::Client, Directory)>,
+    /// Webhook deliveries per sender address (`RATE_LIMIT_WEBHOOK_PER_MIN`).
+    pub limits: std::sync::Arc<auth::limit::Limits>,
 }
 
 /// A refused request, rendered as `{ "error": code, "message": … }`.
@@ -597,11 +599,32 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/ready", web::get().to(health))
-        .route("/webhooks/zendesk", web::post().to(zendesk_webhook))
-        .route("/webhooks/slack", web::post().to(slack))
-        .route("/webhooks/intercom", web::post().to(intercom))
-        .route("/webhooks/whatsapp", web::post().to(whatsapp))
-        .route("/webhooks/whatsapp", web::get().to(whatsapp_handshake));
+        .service(
+            web::scope("/webhooks")
+                .wrap(actix_web::middleware::from_fn(rate_limit))
+                .route("/zendesk", web::post().to(zendesk_webhook))
+                .route("/slack", web::post().to(slack))
+                .route("/intercom", web::post().to(intercom))
+                .route("/whatsapp", web::post().to(whatsapp))
+                .route("/whatsapp", web::get().to(whatsapp_handshake)),
+        );
+}
+
+/// A sender over its budget gets 429 with Retry-After before its body is read: every
+/// source retries a 429 later, so nothing is lost.
+async fn rate_limit<B: actix_web::body::MessageBody>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        if let Err(limited) = state.limits.check_address(req.request()) {
+            tracing::warn!(path = req.path(), peer = ?req.peer_addr().map(|a| a.ip()), reason = %limited, "webhook rate limited");
+            return Ok(req.error_response(limited).map_into_right_body());
+        }
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// A running HTTP server.

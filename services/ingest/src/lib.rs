@@ -74,6 +74,9 @@ pub struct Settings {
     pub zendesk_tolerance_secs: i64,
     /// `QUEUE_POLL_MS`: how often an idle `sync` worker looks for jobs.
     pub poll_interval: Duration,
+    /// `RATE_LIMIT_WEBHOOK_PER_MIN`: webhook deliveries per sender address (default 3,000;
+    /// 0 turns it off).
+    pub webhooks_per_address: u32,
 }
 
 impl Settings {
@@ -113,6 +116,7 @@ impl Settings {
                 verify::ZENDESK_TOLERANCE_SECS,
             )?,
             poll_interval: Duration::from_millis(env_or("QUEUE_POLL_MS", 200u64)?),
+            webhooks_per_address: env_or("RATE_LIMIT_WEBHOOK_PER_MIN", 3_000u32)?,
         })
     }
 }
@@ -187,6 +191,11 @@ pub async fn serve(
             secrets: settings.webhooks.clone(),
             max_body_bytes: settings.max_body_bytes,
             zendesk_tolerance_secs: settings.zendesk_tolerance_secs,
+            limits: std::sync::Arc::new(auth::limit::Limits::new(auth::limit::LimitSettings {
+                api_per_credential: 0,
+                per_address: settings.webhooks_per_address,
+                login_per_email: 0,
+            })),
             zendesk: zendesk
                 .as_ref()
                 .map(|z| (z.client.clone(), z.directory.clone())),

@@ -35,6 +35,7 @@ fn state(env: &TestEnv, zendesk: Option<&FakeZendesk>) -> AppState {
                 ingest::zendesk_api::Directory::default(),
             )
         }),
+        limits: std::sync::Arc::new(auth::limit::Limits::off()),
     }
 }
 
@@ -666,5 +667,55 @@ async fn a_refused_webhook_is_logged_with_its_route_and_reason() {
             && l.contains("/webhooks/intercom")
             && l.contains("signature")),
         "{logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sender_over_its_budget_gets_429_with_retry_after_and_nothing_is_stored() {
+    // Arrange: two deliveries a minute per address.
+    let env = TestEnv::new().await;
+    let mut limited = state(&env, None);
+    limited.limits = std::sync::Arc::new(auth::limit::Limits::new(auth::limit::LimitSettings {
+        api_per_credential: 0,
+        per_address: 2,
+        login_per_email: 0,
+    }));
+    let app = app!(limited);
+    let now = chrono::Utc::now().timestamp();
+    let from = |ip: &str, ts: &str| {
+        slack_request(&slack_message(ts, "clock-in fails"), SLACK, now)
+            .peer_addr(format!("{ip}:443").parse().unwrap())
+            .to_request()
+    };
+
+    // Act
+    let mut statuses = Vec::new();
+    for ts in [
+        "1700000001.000100",
+        "1700000002.000100",
+        "1700000003.000100",
+    ] {
+        statuses.push(test::call_service(&app, from("203.0.113.9", ts)).await);
+    }
+    let other = test::call_service(&app, from("198.51.100.4", "1700000004.000100")).await;
+
+    // Assert: the third from one address waits; another address does not.
+    let codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(&codes[..2], &[200, 200], "{codes:?}");
+    assert_eq!(codes[2], 429);
+    let retry: u64 = statuses[2]
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_eq!(other.status().as_u16(), 200);
+    assert_eq!(
+        counts(&env).await.0,
+        3,
+        "the refused delivery stored nothing"
     );
 }

@@ -245,6 +245,7 @@ async fn the_service_consumes_sync_jobs() {
         max_body_bytes: 1 << 20,
         zendesk_tolerance_secs: 300,
         poll_interval: Duration::from_millis(50),
+        webhooks_per_address: 0,
     };
     let infra = env.infra.clone();
     let service = testkit::Running::spawn(|shutdown| ingest::serve(settings, infra, shutdown));
