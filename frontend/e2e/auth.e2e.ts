@@ -13,8 +13,8 @@ beforeEach(() => {
 const base = () => env("E2E_BASE_URL");
 
 async function signInWithPassword(p: Page, email: string, password: string): Promise<void> {
-  await p.getByLabel("Email").fill(email);
-  await p.getByLabel("Password").fill(password);
+  await p.getByLabel("Email", { exact: true }).fill(email);
+  await p.getByLabel("Password", { exact: true }).fill(password);
   await p.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 

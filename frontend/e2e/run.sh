@@ -78,7 +78,7 @@ fi
 
 export DATABASE_URL=$PG_URL/$DB REDIS_URL QUEUE_PREFIX=$PREFIX
 # No rate limits (0 = off): the tests sign in and read far faster than a person.
-export RATE_LIMIT_API_PER_MIN=0 RATE_LIMIT_LOGIN_PER_MIN=0
+export RATE_LIMIT_API_PER_MIN=0 RATE_LIMIT_ADDRESS_PER_MIN=0 RATE_LIMIT_LOGIN_PER_MIN=0
 export RUST_LOG=${RUST_LOG:-warn}
 # The keyword analyzer: no model to load, 600 tickets in seconds.
 export EMBEDDING_MODEL_DIR=$WORK/no-model

@@ -20,8 +20,8 @@ try {
   const password =
     process.env.SCREENSHOT_PASSWORD || readFileSync(fileURLToPath(new URL("../../.cache/demo/admin-password", import.meta.url)), "utf8").trim();
   await page.goto(`${base}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL((url) => url.pathname === "/");
   const shoot = async (path, file, fullPage = false) => {
