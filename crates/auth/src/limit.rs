@@ -24,7 +24,7 @@ use std::time::Duration;
 const SWEEP_EVERY: u64 = 10_000;
 
 /// The per-minute budgets; 0 turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitSettings {
     /// `RATE_LIMIT_API_PER_MIN`: requests per credential (default 1,200).
     pub api_per_credential: u32,
@@ -33,6 +33,9 @@ pub struct LimitSettings {
     /// `RATE_LIMIT_LOGIN_PER_MIN`: sign-in attempts per email (default 10); per address it is
     /// five times that.
     pub login_per_email: u32,
+    /// `RATE_LIMIT_TRUSTED_PROXIES`: peers (the dashboard's server, a balancer) whose
+    /// `X-Forwarded-For` names the client; from anyone else it is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for LimitSettings {
@@ -41,6 +44,7 @@ impl Default for LimitSettings {
             api_per_credential: 1_200,
             per_address: 6_000,
             login_per_email: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -106,6 +110,7 @@ pub struct Limits {
     address: Option<Bucket>,
     login_email: Option<Bucket>,
     login_address: Option<Bucket>,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 impl Limits {
@@ -118,6 +123,7 @@ impl Limits {
                 settings.login_per_email.saturating_mul(5),
                 "signing in from this address",
             ),
+            trusted_proxies: settings.trusted_proxies,
         }
     }
 
@@ -127,6 +133,7 @@ impl Limits {
             api_per_credential: 0,
             per_address: 0,
             login_per_email: 0,
+            trusted_proxies: Vec::new(),
         })
     }
 
@@ -140,7 +147,7 @@ impl Limits {
 
     /// A request against its peer address only (webhooks, which carry no bearer).
     pub fn check_address(&self, req: &HttpRequest) -> Result<(), Limited> {
-        match (&self.address, peer(req)) {
+        match (&self.address, self.client(req)) {
             (Some(bucket), Some(ip)) => bucket.check(&ip.to_string()),
             _ => Ok(()),
         }
@@ -151,16 +158,34 @@ impl Limits {
         if let (Some(bucket), false) = (&self.login_email, email.is_empty()) {
             bucket.check(email)?;
         }
-        match (&self.login_address, peer(req)) {
+        match (&self.login_address, self.client(req)) {
             (Some(bucket), Some(ip)) => bucket.check(&ip.to_string()),
             _ => Ok(()),
         }
     }
-}
 
-/// The peer's address (the balancer's, behind one: then the per-address limit is shared).
-fn peer(req: &HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
+    /// address its `X-Forwarded-For` names that is not itself a trusted proxy.
+    pub fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
+        let peer = req.peer_addr()?.ip();
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|ip| !self.trusted_proxies.contains(ip))
+                .unwrap_or(peer),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +207,7 @@ mod tests {
             api_per_credential: 3,
             per_address: 0,
             login_per_email: 0,
+            trusted_proxies: Vec::new(),
         });
         for _ in 0..3 {
             limits
@@ -209,6 +235,7 @@ mod tests {
             api_per_credential: 0,
             per_address: 0,
             login_per_email: 2,
+            trusted_proxies: Vec::new(),
         });
         let req = from("10.0.0.1", None);
         limits.check_login(&req, "ana@example.com").unwrap();
@@ -226,5 +253,34 @@ mod tests {
         }
         assert!(limits.check_login(&req, "other@example.com").is_err());
         assert!(Limits::off().check_login(&req, "ana@example.com").is_ok());
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_says_who_the_client_is() {
+        let limits = Limits::new(LimitSettings {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..LimitSettings::default()
+        });
+        let via = |peer: &str, xff: &str| {
+            TestRequest::default()
+                .peer_addr(format!("{peer}:5000").parse().unwrap())
+                .insert_header(("x-forwarded-for", xff))
+                .to_http_request()
+        };
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(
+            limits.client(&via("127.0.0.1", "198.51.100.7")),
+            ip("198.51.100.7")
+        );
+        // A client cannot name itself through a trusted proxy: the proxy's own hop counts.
+        assert_eq!(
+            limits.client(&via("127.0.0.1", "1.2.3.4, 198.51.100.7")),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            limits.client(&via("203.0.113.5", "198.51.100.7")),
+            ip("203.0.113.5")
+        );
+        assert_eq!(limits.client(&via("127.0.0.1", "garbage")), ip("127.0.0.1"));
     }
 }

@@ -64,15 +64,17 @@ pub struct OfflineName {
     pub terms: Vec<String>,
 }
 
-/// Words a cluster name has at most ("X2 terminal loses Wi-Fi after firmware 3.2").
-pub const NAME_WORDS: usize = 8;
+/// Words a cluster name has at most ("X2 terminal loses Wi-Fi after firmware 3.2"). At 8,
+/// 5 of the demo's 30 biggest names were cut mid-phrase ("Web app and the phones have the
+/// right").
+pub const NAME_WORDS: usize = 10;
 
 /// Names a cluster from its members' summaries and embeddings. Each summary is made a short
 /// statement ([`domain::cleaning::short_statement`]: no greeting or opener, identifiers
 /// masked, first clause, no first-person framing); the name is the statement of the member
 /// closest to the cluster's mean direction, with a bonus for each distinctive term it carries
-/// and a penalty for a statement that opens with a pronoun or a question word or says too
-/// little. The summary states the problem in the central member's words and the terms reports
+/// and a penalty for a statement that opens with a pronoun or a question word, says too
+/// little, or had to be cut short. The summary states the problem in the central member's words and the terms reports
 /// most often share.
 pub fn offline_name(
     summaries: &[&str],
@@ -98,6 +100,11 @@ pub fn offline_name(
             }
             if words.len() < 2 {
                 score -= 0.3;
+            }
+            // A statement cut at NAME_WORDS reads clipped ("Web app and the phones have
+            // the right"): a complete one from a member nearly as central reads better.
+            if short_statement(summaries[i], NAME_WORDS + 12) != statements[i] {
+                score -= 0.1;
             }
             (i, score)
         })

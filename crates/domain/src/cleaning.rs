@@ -633,6 +633,37 @@ static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[,;:]\s+|\s+[-–—]+\s+|\s+(but|so|because|which|although|though|and then|even though|since then)\s+")
         .expect("valid regex")
 });
+/// Context before the problem, taken off a name when enough is left: a leading subordinate
+/// clause ("After the benefits sync this week, deductions are doubled"), a change the problem
+/// followed ("Since the update the Android app needs three taps"), and reported speech from
+/// the people who hit the problem ("Crew are telling me they press clock in and …",
+/// "Accountant says the journal report only has …"). Devices that "say" things ("The clock
+/// says offline") are not people and keep their words.
+static LEADING_CONTEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(?i)^(ever since|since|after|following|before|when|whenever|once|while|if|as of|starting)\b[^,]{3,80},\s+",
+        r"(?i)^(ever since|since|after|following)\s+(the|our|my|a|an|this|last|yesterday's|today's|last week's|this week's)?\s*([\w.'-]+\s+){0,3}?(update|upgrade|release|migration|patch|rollout|deploy|deployment|sync|switch|switchover|change|install|installation|go-live|launch)\s+",
+        r"(?i)^((my|our|the|some|several|a few|many|all|most|two|three)\s+)?(crew|crews|employees?|staff|workers?|team|team members|managers?|supervisors?|accountants?|bookkeepers?|users?|people|customers?|clients?|admins?|they|he|she|everyone|someone|somebody)\s+((are|is|keep|keeps|have|has|have been|has been)\s+)?(says?|saying|said|tells? (me|us)|telling (me|us)|told (me|us)|reports?|reporting|reported|complains?|complaining|complained|mentions?|mentioned|notices?|noticed)\s+(that\s+)?((they|he|she)\s+)?",
+    ]
+    .into_iter()
+    .map(|p| Regex::new(p).expect("valid regex"))
+    .collect()
+});
+
+/// `s` without the leading context of [`LEADING_CONTEXT`], when at least three words are left.
+fn without_leading_context(mut s: String) -> String {
+    for _ in 0..2 {
+        for re in LEADING_CONTEXT.iter() {
+            if let Some(m) = re.find(&s) {
+                if s[m.end()..].split_whitespace().count() >= 3 {
+                    s = s[m.end()..].to_string();
+                }
+            }
+        }
+    }
+    s
+}
+
 static FIRST_PERSON: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         (r"(?i)^(i|we)\s+(can't|cannot|can not|couldn't|could not|are unable to|am unable to|'re unable to|are not able to|am not able to|'m unable to|still can't|still cannot)\s+", "Cannot "),
@@ -656,6 +687,8 @@ const TRAILING_FILLER: &[&str] = &[
     "are", "was", "were", "it", "that", "this", "our", "my", "we", "i", "now", "again", "still",
     "just", "really", "too", "also", "anymore", "any", "some", "their", "when", "if",
 ];
+/// Fillers that also end a phrasal verb ("clock in", "log on").
+const PARTICLES: &[&str] = &["in", "on", "out", "off", "up"];
 const PRONOUN_STARTS: &[&str] = &[
     "i", "we", "you", "they", "it", "this", "that", "he", "she", "there", "here", "so", "and",
     "i'm", "i've", "i'd", "we're", "we've", "we'd", "it's", "there's", "they're", "you're", "our",
@@ -672,7 +705,7 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
     let s = clean_subject(&mask_identifiers(strip_opener(&clean_subject(sentence))));
     let s = YEAR.replace_all(&s, "").into_owned();
     let s = PARENTHETICAL.replace_all(&s, "").into_owned();
-    let s = s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string();
+    let s = without_leading_context(s.trim().trim_end_matches(['.', '!', '?', ' ']).to_string());
     let mut s = match CLAUSE_BREAK.find(&s) {
         Some(m) if s[..m.start()].split_whitespace().count() >= 3 => s[..m.start()].to_string(),
         _ => s,
@@ -687,10 +720,14 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
         }
     }
     let mut words: Vec<&str> = s.split_whitespace().collect();
+    // A statement cut short (or whose amount was masked: "… total wages of") may end on a
+    // filler; one that ends where its clause does keeps a verb's particle ("… to clock in").
+    let cut = words.len() > max_words;
     words.truncate(max_words);
     while words.len() > 2
         && words.last().is_some_and(|w| {
-            TRAILING_FILLER.contains(&w.trim_end_matches([',', '.']).to_lowercase().as_str())
+            let w = w.trim_end_matches([',', '.']).to_lowercase();
+            TRAILING_FILLER.contains(&w.as_str()) && (cut || !PARTICLES.contains(&w.as_str()))
         })
     {
         words.pop();
@@ -699,7 +736,27 @@ pub fn short_statement(sentence: &str, max_words: usize) -> String {
         .join(" ")
         .trim_end_matches([',', '.', ';', ':', '-', '!', '?'])
         .to_string();
-    capitalize(&joined)
+    capitalize(&unshouted(&joined))
+}
+
+/// A statement typed in capitals, in lower case but for its short words and words with digits
+/// (acronyms and models: "X2", "PTO"); anything else as it is.
+fn unshouted(s: &str) -> String {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    let upper = s.chars().filter(|c| c.is_uppercase()).count();
+    if letters < 12 || (upper as f64) < 0.7 * letters as f64 {
+        return s.to_string();
+    }
+    s.split(' ')
+        .map(|w| {
+            if w.chars().count() <= 3 || w.chars().any(|c| c.is_ascii_digit()) {
+                w.to_string()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a statement opens the way a name should not: with a pronoun, a conjunction or a
@@ -932,7 +989,15 @@ mod tests {
             ("Date of XX/XX/2019 I Checked my credit report", "I Checked my credit report"),
             ("We can't approve corrections from last pay period, the button is grey", "Cannot approve corrections from last pay period"),
             ("P.S. Can you check the timesheet export?", "Timesheet export"),
-            ("Ever since the update the Android app needs three taps to clock in - very annoying", "Ever since the update the Android app needs"),
+            ("Ever since the update the Android app needs three taps to clock in - very annoying", "Android app needs three taps to clock in"),
+            ("After our benefits sync this week, deductions are doubled for everyone", "Deductions are doubled for everyone"),
+            ("Crew are telling me they press clock in and nothing happens", "Press clock in and nothing happens"),
+            ("Our accountant says the journal report only has totals", "Journal report only has totals"),
+            ("The time clock says offline every morning", "Time clock says offline every morning"),
+            ("When it fails", "When it fails"),
+            ("Q3 Form 941 shows total wages of $48,210.00", "Q3 Form 941 shows total wages"),
+            ("X2 CLOCK KEEPS DISCONNECTING FROM WIFI!!", "X2 clock keeps disconnecting from wifi"),
+            ("PTO balance is wrong in the HR app", "PTO balance is wrong in the HR app"),
         ] {
             assert_eq!(short_statement(sentence, 8), name, "{sentence}");
         }

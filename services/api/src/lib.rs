@@ -112,6 +112,17 @@ impl Settings {
                     api_per_credential: env_or("RATE_LIMIT_API_PER_MIN", d.api_per_credential)?,
                     per_address: env_or("RATE_LIMIT_ADDRESS_PER_MIN", d.per_address)?,
                     login_per_email: env_or("RATE_LIMIT_LOGIN_PER_MIN", d.login_per_email)?,
+                    trusted_proxies: env_var("RATE_LIMIT_TRUSTED_PROXIES")
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| {
+                            p.parse().map_err(|e| {
+                                anyhow::anyhow!("RATE_LIMIT_TRUSTED_PROXIES: {p:?}: {e}")
+                            })
+                        })
+                        .collect::<anyhow::Result<_>>()?,
                 }
             },
             oidc: oidc::OidcSettings::from_env()?,
@@ -132,6 +143,7 @@ impl Settings {
                 api_per_credential: 0,
                 per_address: 0,
                 login_per_email: 0,
+                trusted_proxies: Vec::new(),
             },
             oidc: None,
             metrics_token: None,
@@ -211,7 +223,7 @@ impl Application {
                 settings.cache_max_stale,
             )),
             llm_usage: monitoring::UsageCache::new(settings.metrics_cache_ttl),
-            limits: auth::limit::Limits::new(settings.limits),
+            limits: auth::limit::Limits::new(settings.limits.clone()),
             oidc: settings.oidc.clone().map(oidc::Oidc::new).transpose()?,
             metrics_token: settings.metrics_token.clone(),
         });

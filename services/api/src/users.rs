@@ -122,7 +122,7 @@ pub async fn run(infra: &Infra, command: UserCommand) -> anyhow::Result<()> {
                 password_hash: Some(Some(&hashed)),
                 ..Default::default()
             };
-            user::update(&mut conn, found.id, changes).await?;
+            user::update(&mut conn, found.id, changes, None).await?;
             println!("password set for {email}; their sessions ended");
         }
         UserCommand::Disable { email } => {
@@ -134,7 +134,7 @@ pub async fn run(infra: &Infra, command: UserCommand) -> anyhow::Result<()> {
                 disabled_at: Some(Some(chrono::Utc::now())),
                 ..Default::default()
             };
-            user::update(&mut conn, found.id, changes).await?;
+            user::update(&mut conn, found.id, changes, None).await?;
             println!("disabled {email}; their sessions ended");
         }
     }

@@ -304,6 +304,19 @@ async fn sessions_end_when_idle_when_old_and_when_the_person_changes() {
             .await;
         assert_eq!(status, 409, "{body}");
     }
+    // An admin changing their own password stays signed in here, and only here.
+    let elsewhere = app.session("ada@example.com").await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/users/{ada}"),
+            Some(&admin),
+            Some(json!({"password": "a brand new passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.get("/api/auth/me", &admin).await.0, 200);
+    assert_eq!(app.get("/api/auth/me", &elsewhere).await.0, 401);
     // Disabling ends every session too.
     app.call(
         reqwest::Method::PATCH,

@@ -195,6 +195,7 @@ pub async fn serve(
                 api_per_credential: 0,
                 per_address: settings.webhooks_per_address,
                 login_per_email: 0,
+                trusted_proxies: Vec::new(),
             })),
             zendesk: zendesk
                 .as_ref()

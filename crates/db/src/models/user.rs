@@ -129,11 +129,13 @@ pub struct UserChanges<'a> {
 }
 
 /// Applies the changes; a person disabled (or whose role or password changed) loses every
-/// session at once, in the same transaction. `None` when there is no such person.
+/// session at once, in the same transaction, but `keep` (a person changing their own
+/// password stays signed in where they did it). `None` when there is no such person.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     changes: UserChanges<'_>,
+    keep: Option<Uuid>,
 ) -> QueryResult<Option<UserRow>> {
     use diesel_async::AsyncConnection as _;
     let ends_sessions = changes.role.is_some()
@@ -155,7 +157,7 @@ pub async fn update(
                 .optional()?
         };
         if row.is_some() && ends_sessions {
-            revoke_all(conn, id).await?;
+            revoke_all(conn, id, keep).await?;
         }
         Ok(row)
     })
@@ -246,12 +248,17 @@ pub async fn revoke_session(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResu
     Ok(n == 1)
 }
 
-/// Ends every session of a person.
-pub async fn revoke_all(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<usize> {
+/// Ends every session of a person but `keep`.
+pub async fn revoke_all(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> QueryResult<usize> {
     diesel::update(
         user_sessions::table
             .filter(user_sessions::user_id.eq(user_id))
-            .filter(user_sessions::revoked_at.is_null()),
+            .filter(user_sessions::revoked_at.is_null())
+            .filter(user_sessions::id.ne(keep.unwrap_or(Uuid::nil()))),
     )
     .set(user_sessions::revoked_at.eq(diesel::dsl::now))
     .execute(conn)

@@ -193,7 +193,13 @@ pub async fn update(
         password_hash: password_hash.as_deref().map(Some),
         disabled_at: body.disabled.map(|d| d.then(Utc::now)),
     };
-    let row = user::update(&mut conn, id, changes)
+    // Changing your own password keeps you signed in here and signs you out elsewhere.
+    let keep = principal
+        .person
+        .as_ref()
+        .filter(|p| p.id == id)
+        .map(|p| p.session_id);
+    let row = user::update(&mut conn, id, changes, keep)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))?;
     tracing::info!(by = %principal.name, email = %row.email, role = %row.role, disabled = row.disabled_at.is_some(), "user changed");

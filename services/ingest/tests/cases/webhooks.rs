@@ -679,6 +679,7 @@ async fn a_sender_over_its_budget_gets_429_with_retry_after_and_nothing_is_store
         api_per_credential: 0,
         per_address: 2,
         login_per_email: 0,
+        trusted_proxies: Vec::new(),
     }));
     let app = app!(limited);
     let now = chrono::Utc::now().timestamp();
