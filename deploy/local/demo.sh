@@ -68,7 +68,9 @@ start() { # name port
   PORT=$2 nohup "$BIN/$1" serve >"$RUN_DIR/$1.log" 2>&1 &
   echo $! >"$RUN_DIR/$1.pid"
 }
-start api "$API_PORT"
+# The dashboard's server (this machine) says who signed in from where (X-Forwarded-For), for the
+# api's per-address sign-in limit.
+RATE_LIMIT_TRUSTED_PROXIES=${RATE_LIMIT_TRUSTED_PROXIES:-127.0.0.1} start api "$API_PORT"
 start ingest "$INGEST_PORT"
 start analyzer "$ANALYZER_PORT"
 start clusterer "$CLUSTERER_PORT"
