@@ -9,7 +9,6 @@ import { loginPath } from "./paths";
 import { CURRENT_PATH_HEADER } from "./session-header";
 import { controlsFor, type Controls } from "./roles";
 
-
 /** The signed-in person's session token, from the httpOnly cookie. */
 export async function sessionToken(): Promise<string | undefined> {
   return (await cookies()).get(SESSION_COOKIE)?.value || undefined;
