@@ -7,7 +7,7 @@ SHELL := bash
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-demo: ## Run the whole pipeline on the bundled sample tickets and start the dashboard (http://localhost:3000)
+demo: ## Run the whole pipeline on the bundled sample tickets and start the dashboard (http://127.0.0.1:3000; it prints how to sign in)
 	@bash deploy/local/demo.sh
 
 stop: ## Stop the services `make demo` started

@@ -68,7 +68,9 @@ start() { # name port
   PORT=$2 nohup "$BIN/$1" serve >"$RUN_DIR/$1.log" 2>&1 &
   echo $! >"$RUN_DIR/$1.pid"
 }
-start api "$API_PORT"
+# The dashboard's server (this machine) says who signed in from where (X-Forwarded-For), for the
+# api's per-address sign-in limit.
+RATE_LIMIT_TRUSTED_PROXIES=${RATE_LIMIT_TRUSTED_PROXIES:-127.0.0.1} start api "$API_PORT"
 start ingest "$INGEST_PORT"
 start analyzer "$ANALYZER_PORT"
 start clusterer "$CLUSTERER_PORT"
@@ -89,17 +91,26 @@ RUST_LOG=warn "$BIN/ingest" import "$SAMPLE" --rebase-dates
 echo "==> Waiting for analysis and clustering"
 RUST_LOG=warn "$BIN/api" report --wait 900 --top 5
 
-# The API wants a bearer token: a read token for trying it by hand, and an admin token (admin
-# includes write) that only the dashboard's server holds; the browser never sees it.
+# The API wants a bearer token: a read token for trying it by hand with curl.
 TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-read --scope read 2>/dev/null)
 echo "$TOKEN" >"$RUN_DIR/api-token"
-DASHBOARD_TOKEN=$(RUST_LOG=warn "$BIN/api" token create --name demo-dashboard --scope admin 2>/dev/null)
+# People sign in to the dashboard: a demo admin. The database is new on every run, so the user is
+# too; its password is made once and kept (owner-only) so that every run prints the same one.
+STATE_DIR=.cache/demo
+mkdir -p "$STATE_DIR"
+if [ ! -s "$STATE_DIR/admin-password" ]; then
+  (umask 077 && od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$STATE_DIR/admin-password")
+fi
+ADMIN_EMAIL=admin@demo.local
+USER_PASSWORD=$(cat "$STATE_DIR/admin-password") RUST_LOG=warn \
+  "$BIN/api" user create --email "$ADMIN_EMAIL" --name "Demo admin" --role admin >/dev/null
 
 echo "==> Starting the dashboard"
 (
   cd frontend
-  API_URL="http://127.0.0.1:$API_PORT" API_TOKEN="$DASHBOARD_TOKEN" NEXT_TELEMETRY_DISABLED=1 \
-    nohup node_modules/.bin/next start -p "$DASHBOARD_PORT" >"../$RUN_DIR/dashboard.log" 2>&1 &
+  # 127.0.0.1 only: the demo is for this machine.
+  API_URL="http://127.0.0.1:$API_PORT" NEXT_TELEMETRY_DISABLED=1 \
+    nohup node_modules/.bin/next start -p "$DASHBOARD_PORT" -H 127.0.0.1 >"../$RUN_DIR/dashboard.log" 2>&1 &
   echo $! >"../$RUN_DIR/dashboard.pid"
 )
 for _ in $(seq 1 150); do
@@ -117,5 +128,6 @@ echo "Done in $(( $(date +%s) - started ))s."
 echo "API:        http://127.0.0.1:$API_PORT  (docs: /api/docs/, health: /health)"
 echo "Read token: $TOKEN  (also in $RUN_DIR/api-token)"
 echo "            curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:$API_PORT/api/clusters"
-echo "Dashboard:  http://localhost:$DASHBOARD_PORT"
+echo "Dashboard:  http://127.0.0.1:$DASHBOARD_PORT"
+echo "            Sign in as $ADMIN_EMAIL with password $(cat "$STATE_DIR/admin-password")  (kept in $STATE_DIR/admin-password)"
 echo "Logs:       $RUN_DIR/*.log    Stop everything: make stop"

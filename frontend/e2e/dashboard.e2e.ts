@@ -1,14 +1,22 @@
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { BrowserContext, Locator, Page } from "playwright-core";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Cluster, ClusterDetail, JobView, Summary } from "../src/lib/api/types";
-import { apiGet, env, eventually, launch } from "./browser";
+import { apiGet, apiSignIn, credentials, env, eventually, reload, useBrowser, visit } from "./browser";
 
 type Page_<T> = { items: T[]; total: number; pages: number };
 
-let browser: Browser;
+// Signed in as the admin (one session for the file): these tests are about the pages, not the
+// sign-in (e2e/auth.e2e.ts).
+let adminSession: string;
+beforeAll(async () => {
+  adminSession = await apiSignIn("admin");
+});
+const state = useBrowser({ session: () => adminSession });
 let context: BrowserContext;
 let page: Page;
-let pageErrors: string[] = [];
+beforeEach(() => {
+  ({ context, page } = state);
+});
 const base = () => env("E2E_BASE_URL");
 
 /** A form's answer (its FormMessage carries the test id and, once answered, data-ok). */
@@ -25,65 +33,7 @@ async function expectAnswer(answer: Locator, expected: string): Promise<void> {
   expect(await answer.first().textContent()).toContain(expected);
 }
 
-/**
- * Waits until React has hydrated the whole page. `<html data-hydrated>` is set by the layout,
- * outside the page's `loading.tsx` boundary, whose streamed content React hydrates later; a click
- * or URL change before then may make React hydrate it against the new URL. React marks every
- * node it has hydrated with a `__reactFiber$…` key. (Waiting for it did not end the hydration
- * error #418 of [isKnownHydrationDefect]: 1 run in 6 after, about 1 in 3 before.)
- */
-async function hydrated(p: Page): Promise<void> {
-  await p.waitForSelector("html[data-hydrated]", { state: "attached" });
-  await p.waitForFunction(() =>
-    [...document.querySelectorAll("main *")].every((el) => Object.keys(el).some((k) => k.startsWith("__reactFiber$"))),
-  );
-}
-
-/** Opens `url` and waits until React has hydrated it (forms work from then on). */
-async function visit(p: Page, url: string): Promise<void> {
-  await p.goto(url);
-  await hydrated(p);
-}
-
-/** Reloads the page and waits until React has hydrated it again (as [visit]). */
-async function reload(p: Page): Promise<void> {
-  await p.reload();
-  await hydrated(p);
-}
-/**
- * KNOWN DEFECT, not fixed (README, "Known defects"): on the list pages, about 1 run of these
- * tests in 6 sees React's hydration error #418 ("server rendered HTML didn't match the client")
- * and then "Cannot read properties of null (reading 'parentNode')" from React's streaming script,
- * with the dashboard's old forms as with the new, on a quiet machine as on a busy one. React
- * recovers by rendering the page on the client; the cause is not found.
- */
-function isKnownHydrationDefect(message: string): boolean {
-  return /Minified React error #418\b/.test(message) || message === "Cannot read properties of null (reading 'parentNode')";
-}
-
 const number = (text: string | null) => Number((text ?? "").replace(/[^\d]/g, ""));
-
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-});
-afterEach(async () => {
-  await context?.close();
-  // A page that throws in the browser fails the test, not just the console — except for the
-  // KNOWN DEFECT below, which React recovers from (it renders the page on the client) and whose
-  // tests check the page's content all the same.
-  const known = pageErrors.filter(isKnownHydrationDefect);
-  if (known.length > 0) console.warn(`known defect: React hydration error #418 (${known.length} errors; README, "Known defects")`);
-  expect(pageErrors.filter((e) => !isKnownHydrationDefect(e))).toEqual([]);
-});
 
 describe("the overview", () => {
   it("shows the API's numbers for each period", async () => {
@@ -192,7 +142,8 @@ describe("a cluster's page", () => {
     // The correction reaches the API…
     const stored = async () => (await apiGet<Page_<Issue>>(`/api/issues?cluster_id=${from.id}&per_page=200`)).items.find((i) => i.id === issue.id);
     await expect.poll(async () => (await stored())?.severity, { timeout: 30_000 }).toBe(severity);
-    expect((await stored())?.corrected_by).toBe("e2e-dashboard");
+    // The change is recorded as the person who made it (the session the dashboard forwarded).
+    expect((await stored())?.corrected_by).toBe(credentials("admin").email);
     // …and the form says it succeeded.
     await expectAnswer(row.getByRole("form", { name: "Correct labels" }).locator("[data-ok]"), "✓ Corrected");
 
@@ -252,6 +203,7 @@ describe("the issue explorer", () => {
     expect(csv.headers()["content-type"]).toContain("text/csv");
     const body = await csv.text();
     expect(body).not.toContain("imt_"); // no token leaks into what the browser receives
+    expect(body).not.toContain(adminSession); // nor the session
     // One header line plus one line per issue (quoted fields may hold newlines: count records by id).
     const ids = body.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12},/gm) ?? [];
     expect(ids.length).toBe(expected.total);

@@ -3,10 +3,13 @@
 #   1. builds api, ingest, analyzer and clusterer (debug, CARGO_TARGET_DIR respected; or takes
 #      them from E2E_BIN_DIR);
 #   2. creates its own database (issue_miner_e2e_<random>) and Redis key prefix;
-#   3. starts the four services on free ports (keyword analyzer: fast, no model needed);
+#   3. starts a local OpenID Connect provider (e2e/oidc-provider.mjs, the npm oidc-provider) and
+#      the four services on free ports (keyword analyzer: fast, no model needed), the api with
+#      single sign-on through that provider;
 #   4. imports the 600 bundled sample tickets and waits until they are analyzed and clustered;
+#      creates an admin, an editor and a viewer with random passwords (`api user create`);
 #   5. builds the dashboard (into .next-e2e, so a running `make demo` is left alone) and starts
-#      `next start` on a free port with an admin token (server-side only);
+#      `next start` on a free port (it holds no token: people sign in);
 #   6. runs e2e/*.e2e.ts (Vitest + playwright-core driving /usr/bin/chromium), or with
 #      E2E_KEEP=1 keeps it all running and prints the variables to run them by hand;
 #   7. stops everything it started and drops its database and Redis keys, whatever happened.
@@ -74,6 +77,8 @@ else
 fi
 
 export DATABASE_URL=$PG_URL/$DB REDIS_URL QUEUE_PREFIX=$PREFIX
+# No rate limits (0 = off): the tests sign in and read far faster than a person.
+export RATE_LIMIT_API_PER_MIN=0 RATE_LIMIT_ADDRESS_PER_MIN=0 RATE_LIMIT_LOGIN_PER_MIN=0
 export RUST_LOG=${RUST_LOG:-warn}
 # The keyword analyzer: no model to load, 600 tickets in seconds.
 export EMBEDDING_MODEL_DIR=$WORK/no-model
@@ -86,6 +91,17 @@ log "Database $DB, queue prefix $PREFIX"
 "$BIN/api" migrate --reset >"$WORK/migrate.log" 2>&1
 
 API_PORT=$(free_port)
+WEB_PORT=$(free_port)
+OIDC_PORT=$(free_port)
+secret() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+
+log "Starting the OpenID provider"
+export OIDC_CLIENT_ID=issue-miner-e2e OIDC_CLIENT_SECRET=$(secret)
+export OIDC_REDIRECT_URL=http://127.0.0.1:$WEB_PORT/auth/callback
+OIDC_PORT=$OIDC_PORT node e2e/oidc-provider.mjs >"$WORK/oidc.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" "$!" oidc
+
 start() { # name port [env...]
   local name=$1 port=$2
   shift 2
@@ -94,7 +110,9 @@ start() { # name port [env...]
   wait_http "http://127.0.0.1:$port/health" "$!" "$name"
 }
 log "Starting the services"
-start api "$API_PORT" ZENDESK_SUBDOMAIN=acme-e2e
+# People of sso.example get a viewer account on their first sign-in (OIDC_DEFAULT_ROLE's default).
+start api "$API_PORT" ZENDESK_SUBDOMAIN=acme-e2e OIDC_ISSUER_URL="http://127.0.0.1:$OIDC_PORT" \
+  OIDC_PROVIDER_NAME="Company SSO" OIDC_ALLOWED_DOMAINS=sso.example
 start ingest "$(free_port)"
 start analyzer "$(free_port)"
 start clusterer "$(free_port)"
@@ -103,21 +121,28 @@ log "Importing the sample tickets"
 "$BIN/ingest" import "$ROOT/services/ingest/data/sample_tickets.jsonl" --rebase-dates >"$WORK/import.log" 2>&1
 "$BIN/api" report --wait 600 --top 3
 
-ADMIN_TOKEN=$("$BIN/api" token create --name e2e-dashboard --scope admin 2>/dev/null)
+# One person per role; the tests sign in as them (the passwords only live in this run).
+for role in admin editor viewer; do
+  password=$(secret)
+  USER_PASSWORD=$password "$BIN/api" user create --email "$role@e2e.test" --name "E2E $role" --role "$role" >/dev/null
+  upper=${role^^}
+  export "E2E_${upper}_EMAIL=$role@e2e.test" "E2E_${upper}_PASSWORD=$password"
+done
 # The tests' own token, to read what the pages must agree with (the ops routes need admin).
 TEST_TOKEN=$("$BIN/api" token create --name e2e-test --scope admin 2>/dev/null)
 
 log "Building the dashboard"
 export NEXT_TELEMETRY_DISABLED=1 NEXT_DIST_DIR=.next-e2e
 node_modules/.bin/next build >"$WORK/next-build.log" 2>&1 || { tail -n 40 "$WORK/next-build.log" >&2; exit 1; }
-WEB_PORT=$(free_port)
-API_URL=http://127.0.0.1:$API_PORT API_TOKEN=$ADMIN_TOKEN node_modules/.bin/next start -p "$WEB_PORT" -H 127.0.0.1 >"$WORK/next.log" 2>&1 &
+API_URL=http://127.0.0.1:$API_PORT node_modules/.bin/next start -p "$WEB_PORT" -H 127.0.0.1 >"$WORK/next.log" 2>&1 &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$WEB_PORT/ops" "$!" next
+wait_http "http://127.0.0.1:$WEB_PORT/login" "$!" next
+export E2E_OIDC_URL=http://127.0.0.1:$OIDC_PORT
 
 if [ -n "${E2E_KEEP:-}" ]; then
   # For debugging a test: keep everything running and say how to point the tests at it.
-  echo "E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$TEST_TOKEN"
+  echo "E2E_BASE_URL=http://127.0.0.1:$WEB_PORT E2E_API_URL=http://127.0.0.1:$API_PORT E2E_API_TOKEN=$TEST_TOKEN E2E_OIDC_URL=$E2E_OIDC_URL" \
+    "$(env | grep -E '^E2E_(ADMIN|EDITOR|VIEWER)_' | tr '\n' ' ')"
   echo "(Ctrl-C stops everything and drops the database)"
   wait "${PIDS[-1]}"
 fi

@@ -1,7 +1,8 @@
 // Screenshots of the running dashboard (default: `make demo`'s, http://127.0.0.1:3000) into
 // docs/: `npm run screenshot [-- BASE_URL]`. Debian's Chromium, headless, via playwright-core.
+// Signs in first: as SCREENSHOT_EMAIL / SCREENSHOT_PASSWORD, by default `make demo`'s admin.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const base = process.argv[2] || process.env.DASHBOARD_URL || "http://127.0.0.1:3000";
@@ -15,6 +16,14 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+  const email = process.env.SCREENSHOT_EMAIL || "admin@demo.local";
+  const password =
+    process.env.SCREENSHOT_PASSWORD || readFileSync(fileURLToPath(new URL("../../.cache/demo/admin-password", import.meta.url)), "utf8").trim();
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => url.pathname === "/");
   const shoot = async (path, file, fullPage = false) => {
     await page.goto(`${base}${path}`, { waitUntil: "networkidle" });
     await page.screenshot({ path: `${out}${file}`, fullPage });

@@ -2,6 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { HydrationMarker } from "@/components/hydration-marker";
 import { Nav } from "@/components/nav";
+import { UserMenu } from "@/components/auth/user-menu";
+import { currentUser } from "@/lib/auth/session";
+import { controlsFor } from "@/lib/auth/roles";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -9,7 +12,8 @@ export const metadata: Metadata = {
   description: "Product issues mined from support tickets",
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const me = await currentUser(); // null on /login: no session, no nav
   return (
     <html lang="en">
       <body className="min-h-screen">
@@ -23,7 +27,12 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <span aria-hidden="true" className="grid h-6 w-6 place-items-center rounded bg-indigo-500 text-xs font-bold">IM</span>
               Issue Miner
             </Link>
-            <Nav />
+            {me ? (
+              <div className="flex flex-wrap items-center gap-4">
+                <Nav operate={controlsFor(me.ok ? me.data.scope : null).operate} />
+                {me.ok ? <UserMenu me={me.data} /> : null}
+              </div>
+            ) : null}
           </div>
         </header>
         <main id="main" className="mx-auto max-w-7xl px-4 py-6 sm:px-6">

@@ -7,14 +7,15 @@ const LINKS = [
   { href: "/", label: "Overview" },
   { href: "/clusters", label: "Clusters" },
   { href: "/issues", label: "Issues" },
-  { href: "/ops", label: "Operations" },
+  { href: "/ops", label: "Operations", adminOnly: true },
 ];
 
-export function Nav() {
+/** The main links; Operations only for those who may operate (admins). */
+export function Nav({ operate }: { operate: boolean }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex items-center gap-1">
-      {LINKS.map(({ href, label }) => {
+      {LINKS.filter((l) => operate || !l.adminOnly).map(({ href, label }) => {
         const active = href === "/" ? pathname === "/" : pathname.startsWith(href);
         return (
           <Link

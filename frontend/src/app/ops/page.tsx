@@ -4,6 +4,8 @@ import { unwrap } from "@/lib/api/errors";
 import { load } from "@/lib/api/load";
 import type { JobView, QueueView } from "@/lib/api/types";
 import { formatDateTime, formatDuration, formatNumber } from "@/lib/format";
+import { currentControls } from "@/lib/auth/session";
+import { NeedsRole } from "@/components/auth/needs-role";
 import { RetryButton, SyncNowForm } from "@/components/forms/ops-forms";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -40,6 +42,9 @@ async function problemJobs(queues: QueueView[]): Promise<ListedJob[]> {
 }
 
 export default async function OpsPage() {
+  if (!(await currentControls()).operate) {
+    return <NeedsRole role="admin" what="Operations shows the job queues, dead letters and the Zendesk sync, and can retry jobs and start a sync." />;
+  }
   const client = api();
   const [queues, sync] = await Promise.all([load(client.GET("/api/ops/queues").then(unwrap)), load(client.GET("/api/sync/status").then(unwrap))]);
   const jobs = queues.ok ? await load(problemJobs(queues.data)) : null;

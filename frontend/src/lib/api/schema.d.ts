@@ -24,6 +24,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/auth/login`: signs in with email and password. Any wrong email, wrong password
+         *     or disabled account gets the same 401, after the same work.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/auth/logout`: ends the caller's session at once (on every replica). */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/auth/me`: who the bearer is and what they may do. */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/auth/oidc/callback`: finishes a single sign-on: checks the state (once, within
+         *     ten minutes), redeems the code with PKCE, verifies the ID token (signature, issuer,
+         *     audience, expiry, nonce), and opens a session for the person it names: the one who signed
+         *     in with this identity before, else the one with its verified email, else (when the email's
+         *     domain is allowed) a new person with the default role.
+         */
+        post: operations["oidc_callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/auth/oidc/start`: begins a single sign-on. The browser goes to `authorize_url`;
+         *     the provider sends it back to the dashboard's callback with a code and this sign-in's
+         *     state, which the dashboard posts to `/api/auth/oidc/callback`.
+         */
+        post: operations["oidc_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/auth/providers`: whether single sign-on is configured (for the sign-in page). */
+        get: operations["providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters": {
         parameters: {
             query?: never;
@@ -432,6 +547,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/users`: everyone who can sign in, by email. */
+        get: operations["list"];
+        put?: never;
+        /** `POST /api/users`: adds a person. 409 when the email is taken. */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * `PATCH /api/users/{id}`: changes a person's name, role or password, or disables them. An
+         *     admin cannot demote or disable themselves (someone must stay able to manage people).
+         */
+        patch: operations["update"];
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -461,7 +614,9 @@ export interface paths {
         };
         /**
          * `GET /metrics`: Prometheus text format. Queue gauges are read from Redis on each scrape, so
-         *     they count the jobs of every worker process, not only this one.
+         *     they count the jobs of every worker process, not only this one. With `METRICS_TOKEN` set it
+         *     needs `Authorization: Bearer <METRICS_TOKEN>`; without, it answers only to loopback and
+         *     private addresses.
          */
         get: operations["metrics"];
         put?: never;
@@ -657,7 +812,7 @@ export interface components {
         ErrorBody: {
             /**
              * @description A stable code: bad_request, unauthorized, forbidden, not_found, payload_too_large,
-             *     unprocessable, conflict, unavailable, internal.
+             *     unprocessable, conflict, too_many_requests, unavailable, internal.
              */
             error: string;
             message: string;
@@ -692,6 +847,26 @@ export interface components {
             /** @description `failed` or `dead`. */
             state: string;
             status?: string | null;
+        };
+        LoginRequest: {
+            email: string;
+            password: string;
+        };
+        /** @description Who is calling. */
+        Me: {
+            /** @description Null for an API token. */
+            email?: string | null;
+            /**
+             * Format: uuid
+             * @description The person's id; null for an API token.
+             */
+            id?: string | null;
+            /** @description The person's name, or the API token's. */
+            name: string;
+            /** @description viewer, editor or admin; null for an API token. */
+            role?: string | null;
+            /** @description The API scope the caller acts with: read, write or admin. */
+            scope: string;
         };
         /** @description Which cluster absorbs the merged one. */
         MergeRequest: {
@@ -730,6 +905,26 @@ export interface components {
              * @description Default: `created_at`.
              */
             updated_at?: string | null;
+        };
+        NewUserBody: {
+            email: string;
+            name: string;
+            /** @description At least 12 characters; leave out for a person who signs in only through SSO. */
+            password?: string | null;
+            /** @description viewer, editor or admin. */
+            role: string;
+        };
+        OidcCallback: {
+            code: string;
+            state: string;
+        };
+        OidcProvider: {
+            /** @description What the sign-in button says. */
+            name: string;
+        };
+        OidcStart: {
+            /** @description Where to send the browser: the provider's sign-in page. */
+            authorize_url: string;
         };
         /** @description A page of results with the numbers a client needs to page through them. */
         Paginated_Cluster: {
@@ -833,6 +1028,11 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description How people can sign in here. */
+        Providers: {
+            oidc?: components["schemas"]["OidcProvider"] | null;
+            password: boolean;
+        };
         /** @description One queue's job counts. */
         QueueView: {
             /**
@@ -887,6 +1087,17 @@ export interface components {
             ticket_id: string;
             /** @description The user message, exactly as the Claude analyzer builds it. */
             user_prompt: string;
+        };
+        /** @description A new session. */
+        SessionBody: {
+            /**
+             * Format: date-time
+             * @description The latest the session can last; it ends sooner after 12 hours unused.
+             */
+            expires_at: string;
+            /** @description The session token (`ims_…`): send it as `Authorization: Bearer …`. Shown once. */
+            token: string;
+            user: components["schemas"]["Me"];
         };
         /**
          * @description A cluster the clusterer suggests merging with another: the two look like one problem
@@ -1059,6 +1270,32 @@ export interface components {
             /** @description A link to the ticket in its source system, when configured (Zendesk). */
             url?: string | null;
         };
+        /** @description A person (never their password). */
+        UserBody: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            disabled_at?: string | null;
+            email: string;
+            /** @description Whether the person can sign in with a password (else only through SSO). */
+            has_password: boolean;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_login_at?: string | null;
+            name: string;
+            /** @description viewer, editor or admin. */
+            role: string;
+            /** @description Whether the person has signed in through SSO. */
+            sso_linked: boolean;
+        };
+        UserPatch: {
+            /** @description true disables the person (their sessions end); false enables them again. */
+            disabled?: boolean | null;
+            name?: string | null;
+            password?: string | null;
+            role?: string | null;
+        };
         /** @description One value of a closed list, with what it means. */
         VocabularyValue: {
             description?: string | null;
@@ -1146,6 +1383,253 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the bearer is an API token, not a session */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    oidc_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OidcCallback"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown or expired state, or the provider refused the code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no account for this person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    oidc_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcStart"];
+                };
+            };
+            /** @description single sign-on is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the identity provider cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Providers"];
                 };
             };
         };
@@ -2329,6 +2813,177 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserBody"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUserBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -2365,6 +3020,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description not the metrics token, or a public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -21,3 +21,6 @@ export type IssuePatch = Schemas["IssuePatch"];
 // By path: the spec's operation ids repeat (`list`, `detail`), its paths do not.
 export type ClusterListQuery = NonNullable<paths["/api/clusters"]["get"]["parameters"]["query"]>;
 export type IssueListQuery = NonNullable<paths["/api/issues"]["get"]["parameters"]["query"]>;
+export type Me = Schemas["Me"];
+export type SessionBody = Schemas["SessionBody"];
+export type Providers = Schemas["Providers"];

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { unstable_rethrow } from "next/navigation";
 import { api } from "@/lib/api/client";
 import { unwrap } from "@/lib/api/errors";
 import { failure } from "@/lib/api/load";
@@ -16,6 +17,7 @@ async function run(work: () => Promise<string>, paths: string[]): Promise<Action
     for (const p of paths) revalidatePath(p);
     return { ok: true, message, at: Date.now() };
   } catch (error) {
+    unstable_rethrow(error); // the session ended: the redirect to /login goes through
     return { ok: false, message: failure(error).message, at: Date.now() };
   }
 }

@@ -4,6 +4,7 @@ import type { Metadata } from "next";
 import { api } from "@/lib/api/client";
 import { unwrap } from "@/lib/api/errors";
 import { load } from "@/lib/api/load";
+import { currentControls } from "@/lib/auth/session";
 import { clusterOptions } from "@/lib/server/options";
 import { formatAgo, formatDate, formatDateTime, formatNumber, humanize } from "@/lib/format";
 import { weeklyCounts } from "@/lib/series";
@@ -49,16 +50,18 @@ export default async function ClusterPage({ params }: Props) {
   const { id } = await params;
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
   const client = api();
-  const [detail, taxonomy] = await Promise.all([
+  const [detail, taxonomy, controls] = await Promise.all([
     load(client.GET("/api/clusters/{id}", { params: { path: { id } } }).then(unwrap)),
     load(client.GET("/api/taxonomy").then(unwrap)),
+    currentControls(),
   ]);
   if (!detail.ok && detail.status === 404) notFound();
   if (!detail.ok) return <ErrorState title="Could not load this cluster" message={detail.message} />;
   const tax = taxonomy.ok ? taxonomy.data : null;
   const labels = taxonomyLabels(tax);
   const { cluster: c, issues, tickets } = detail.data;
-  const options = await load(clusterOptions(labels, c.category));
+  // The choices of the editing forms, which a viewer does not get.
+  const options = controls.edit ? await load(clusterOptions(labels, c.category)) : { ok: true as const, data: [] };
   const others = options.ok ? options.data.filter((o) => o.id !== c.id) : [];
   const weeks = weeklyCounts(issues.map((i) => i.ticket.created_at));
   const sortedTickets = [...tickets].sort((a, b) => bySeverity(a.severity, b.severity) || b.ticket_created_at.localeCompare(a.ticket_created_at));
@@ -131,7 +134,7 @@ export default async function ClusterPage({ params }: Props) {
                         <th scope="col" className="px-3 py-2 text-left font-medium">Severity</th>
                         <th scope="col" className="px-3 py-2 text-left font-medium">Issue</th>
                         <th scope="col" className="px-3 py-2 text-left font-medium">Reported</th>
-                        <th scope="col" className="px-3 py-2 text-left font-medium"><span className="sr-only">Actions</span></th>
+                        {controls.edit ? <th scope="col" className="px-3 py-2 text-left font-medium"><span className="sr-only">Actions</span></th> : null}
                       </tr>
                     </thead>
                     <tbody className="divide-y divide-slate-100">
@@ -159,11 +162,13 @@ export default async function ClusterPage({ params }: Props) {
                             )}
                             <span className="block text-xs">{formatDate(i.ticket.created_at)}</span>
                           </td>
-                          <td className="px-3 py-2">
-                            <IssueEditor
-                              issue={{ id: i.id, cluster_id: i.cluster_id ?? null, category: i.category, subcategory: i.subcategory, issue_type: i.issue_type, severity: i.severity }}
-                            />
-                          </td>
+                          {controls.edit ? (
+                            <td className="px-3 py-2">
+                              <IssueEditor
+                                issue={{ id: i.id, cluster_id: i.cluster_id ?? null, category: i.category, subcategory: i.subcategory, issue_type: i.issue_type, severity: i.severity }}
+                              />
+                            </td>
+                          ) : null}
                         </tr>
                       ))}
                     </tbody>
@@ -176,7 +181,14 @@ export default async function ClusterPage({ params }: Props) {
 
         <div className="space-y-4">
           <Card title="PM review">
-            <ReviewForm clusterId={c.id} status={c.pm_status} notes={c.pm_notes ?? ""} statuses={(tax?.pm_statuses ?? []).map((p) => p.key)} />
+            {controls.edit ? (
+              <ReviewForm clusterId={c.id} status={c.pm_status} notes={c.pm_notes ?? ""} statuses={(tax?.pm_statuses ?? []).map((p) => p.key)} />
+            ) : (
+              <div className="space-y-2 text-sm" data-testid="review-readonly">
+                <PmStatusBadge status={c.pm_status} />
+                <p className="whitespace-pre-wrap text-slate-700">{c.pm_notes ?? "No notes."}</p>
+              </div>
+            )}
           </Card>
           <Card title="Tickets" action={<span className="text-xs text-slate-600">{formatNumber(tickets.length)}</span>}>
             {tickets.length === 0 ? (
@@ -204,19 +216,21 @@ export default async function ClusterPage({ params }: Props) {
               </ul>
             )}
           </Card>
-          <Card title="Curate">
-            <div className="space-y-5">
-              <RenameForm clusterId={c.id} name={c.cluster_name} />
-              {c.is_active ? (
-                options.ok ? (
-                  <MergeForm clusterId={c.id} options={others} />
-                ) : (
-                  <ErrorState title="Could not list the clusters to merge into" message={options.message} />
-                )
-              ) : null}
-              {c.merged_into ? null : <ActiveForm clusterId={c.id} active={c.is_active} />}
-            </div>
-          </Card>
+          {controls.edit ? (
+            <Card title="Curate">
+              <div className="space-y-5">
+                <RenameForm clusterId={c.id} name={c.cluster_name} />
+                {c.is_active ? (
+                  options.ok ? (
+                    <MergeForm clusterId={c.id} options={others} />
+                  ) : (
+                    <ErrorState title="Could not list the clusters to merge into" message={options.message} />
+                  )
+                ) : null}
+                {c.merged_into ? null : <ActiveForm clusterId={c.id} active={c.is_active} />}
+              </div>
+            </Card>
+          ) : null}
         </div>
       </div>
     </>
