@@ -555,10 +555,10 @@ export interface paths {
             cookie?: never;
         };
         /** `GET /api/users`: everyone who can sign in, by email. */
-        get: operations["list"];
+        get: operations["list_users"];
         put?: never;
         /** `POST /api/users`: adds a person. 409 when the email is taken. */
-        post: operations["create"];
+        post: operations["create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -582,7 +582,7 @@ export interface paths {
          * `PATCH /api/users/{id}`: changes a person's name, role or password, or disables them. An
          *     admin cannot demote or disable themselves (someone must stay able to manage people).
          */
-        patch: operations["update"];
+        patch: operations["update_user"];
         trace?: never;
     };
     "/health": {
@@ -2813,7 +2813,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_users: {
         parameters: {
             query?: never;
             header?: never;
@@ -2848,7 +2848,7 @@ export interface operations {
             };
         };
     };
-    create: {
+    create_user: {
         parameters: {
             query?: never;
             header?: never;
@@ -2911,7 +2911,7 @@ export interface operations {
             };
         };
     };
-    update: {
+    update_user: {
         parameters: {
             query?: never;
             header?: never;
