@@ -35,7 +35,57 @@ pub struct LimitSettings {
     pub login_per_email: u32,
     /// `RATE_LIMIT_TRUSTED_PROXIES`: peers (the dashboard's server, a balancer) whose
     /// `X-Forwarded-For` names the client; from anyone else it is ignored.
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<Network>,
+}
+
+/// An address or a CIDR block (`10.0.0.0/8`, `fd00::/8`): a private network's addresses change
+/// with every deploy, its range does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let (a, b, bits) = match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => (u32::from(n) as u128, u32::from(i) as u128, 32),
+            (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128),
+            _ => return false,
+        };
+        let prefix = u32::from(self.prefix);
+        if prefix == 0 {
+            return true;
+        }
+        let shift = bits - prefix;
+        (a >> shift) == (b >> shift)
+    }
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr.trim().parse().map_err(|e| format!("{s:?}: {e}"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix must be 0 to {max}"))?,
+            None => max,
+        };
+        Ok(Network { addr, prefix })
+    }
 }
 
 impl Default for LimitSettings {
@@ -110,7 +160,7 @@ pub struct Limits {
     address: Option<Bucket>,
     login_email: Option<Bucket>,
     login_address: Option<Bucket>,
-    trusted_proxies: Vec<IpAddr>,
+    trusted_proxies: Vec<Network>,
 }
 
 impl Limits {
@@ -168,7 +218,8 @@ impl Limits {
     /// address its `X-Forwarded-For` names that is not itself a trusted proxy.
     pub fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
         let peer = req.peer_addr()?.ip();
-        if !self.trusted_proxies.contains(&peer) {
+        let trusted = |ip: IpAddr| self.trusted_proxies.iter().any(|n| n.contains(ip));
+        if !trusted(peer) {
             return Some(peer);
         }
         let forwarded = req
@@ -182,7 +233,7 @@ impl Limits {
             forwarded
                 .into_iter()
                 .rev()
-                .find(|ip| !self.trusted_proxies.contains(ip))
+                .find(|ip| !trusted(*ip))
                 .unwrap_or(peer),
         )
     }
@@ -258,7 +309,7 @@ mod tests {
     #[test]
     fn only_a_trusted_proxy_says_who_the_client_is() {
         let limits = Limits::new(LimitSettings {
-            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()],
             ..LimitSettings::default()
         });
         let via = |peer: &str, xff: &str| {
@@ -282,5 +333,27 @@ mod tests {
             ip("203.0.113.5")
         );
         assert_eq!(limits.client(&via("127.0.0.1", "garbage")), ip("127.0.0.1"));
+        // A range: the balancer at 10.1.2.3 forwards for the dashboard at 10.9.9.9.
+        assert_eq!(
+            limits.client(&via("10.1.2.3", "198.51.100.7, 10.9.9.9")),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn networks_hold_their_addresses() {
+        let net = |s: &str| s.parse::<Network>().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(net("10.0.0.0/8").contains(ip("10.255.0.1")));
+        assert!(!net("10.0.0.0/8").contains(ip("11.0.0.1")));
+        assert!(net("172.16.0.0/12").contains(ip("172.31.9.9")));
+        assert!(!net("172.16.0.0/12").contains(ip("172.32.0.1")));
+        assert!(net("fd00::/8").contains(ip("fd12:3456::1")));
+        assert!(!net("fd00::/8").contains(ip("fe80::1")));
+        assert!(net("127.0.0.1").contains(ip("::ffff:127.0.0.1")));
+        assert!(!net("127.0.0.1").contains(ip("127.0.0.2")));
+        assert!(net("0.0.0.0/0").contains(ip("8.8.8.8")));
+        assert!("10.0.0.0/33".parse::<Network>().is_err());
+        assert!("ten".parse::<Network>().is_err());
     }
 }

@@ -118,9 +118,8 @@ impl Settings {
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
                         .map(|p| {
-                            p.parse().map_err(|e| {
-                                anyhow::anyhow!("RATE_LIMIT_TRUSTED_PROXIES: {p:?}: {e}")
-                            })
+                            p.parse()
+                                .map_err(|e| anyhow::anyhow!("RATE_LIMIT_TRUSTED_PROXIES: {e}"))
                         })
                         .collect::<anyhow::Result<_>>()?,
                 }
