@@ -88,6 +88,16 @@ impl std::str::FromStr for Network {
     }
 }
 
+impl LimitSettings {
+    /// No limits (tests and benchmarks).
+    pub const OFF: LimitSettings = LimitSettings {
+        api_per_credential: 0,
+        per_address: 0,
+        login_per_email: 0,
+        trusted_proxies: Vec::new(),
+    };
+}
+
 impl Default for LimitSettings {
     fn default() -> Self {
         LimitSettings {
@@ -179,12 +189,7 @@ impl Limits {
 
     /// No limits (tests and benchmarks).
     pub fn off() -> Self {
-        Limits::new(LimitSettings {
-            api_per_credential: 0,
-            per_address: 0,
-            login_per_email: 0,
-            trusted_proxies: Vec::new(),
-        })
+        Limits::new(LimitSettings::OFF)
     }
 
     /// A request: against its credential when it has a bearer, and its address.
@@ -256,9 +261,7 @@ mod tests {
     fn a_credential_over_its_budget_waits_and_others_do_not() {
         let limits = Limits::new(LimitSettings {
             api_per_credential: 3,
-            per_address: 0,
-            login_per_email: 0,
-            trusted_proxies: Vec::new(),
+            ..LimitSettings::OFF
         });
         for _ in 0..3 {
             limits
@@ -283,10 +286,8 @@ mod tests {
     #[test]
     fn sign_ins_count_per_email_and_per_address() {
         let limits = Limits::new(LimitSettings {
-            api_per_credential: 0,
-            per_address: 0,
             login_per_email: 2,
-            trusted_proxies: Vec::new(),
+            ..LimitSettings::OFF
         });
         let req = from("10.0.0.1", None);
         limits.check_login(&req, "ana@example.com").unwrap();

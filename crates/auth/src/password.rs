@@ -30,6 +30,21 @@ pub fn check_strength(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A new password's PHC string, once it passes [`check_strength`]; the error says why not.
+pub fn hash_new(password: &str) -> Result<String, NewPasswordError> {
+    check_strength(password).map_err(NewPasswordError::Weak)?;
+    hash(password).map_err(|e| NewPasswordError::Hashing(e.to_string()))
+}
+
+/// Why a new password was not hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum NewPasswordError {
+    #[error("{0}")]
+    Weak(String),
+    #[error("hashing the password: {0}")]
+    Hashing(String),
+}
+
 /// The PHC string to store.
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     Ok(Argon2::default()

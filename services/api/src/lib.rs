@@ -138,12 +138,7 @@ impl Settings {
             cache_ttl: Duration::from_secs(2),
             cache_max_stale: Duration::from_secs(30),
             metrics_cache_ttl: Duration::from_secs(5),
-            limits: auth::limit::LimitSettings {
-                api_per_credential: 0,
-                per_address: 0,
-                login_per_email: 0,
-                trusted_proxies: Vec::new(),
-            },
+            limits: auth::limit::LimitSettings::OFF,
             oidc: None,
             metrics_token: None,
         }

@@ -10,8 +10,9 @@ use auth::Role;
 use futures::future::BoxFuture;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, TokenResponse as _,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    TokenResponse as _,
 };
 use runtime::settings::env_var;
 use std::time::{Duration, Instant};
@@ -91,6 +92,17 @@ pub struct Identity {
     pub email_verified: bool,
     pub name: Option<String>,
 }
+
+/// A client made from discovered metadata: authorization endpoint set, token and user-info
+/// endpoints as the provider declares them.
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// The relying party.
 pub struct Oidc {
@@ -191,16 +203,21 @@ impl Oidc {
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("OIDC_REDIRECT_URL: {e}")))
     }
 
-    /// Begins a sign-in: a fresh state, nonce and PKCE pair.
-    pub async fn start(&self) -> Result<Started, ApiError> {
-        let client = CoreClient::from_provider_metadata(
-            self.metadata(false).await?,
+    /// This client at the provider, from its metadata (`refresh`: fetched anew).
+    async fn client(&self, refresh: bool) -> Result<Client, ApiError> {
+        Ok(CoreClient::from_provider_metadata(
+            self.metadata(refresh).await?,
             ClientId::new(self.settings.client_id.clone()),
             Some(ClientSecret::new(
                 self.settings.client_secret.expose().to_string(),
             )),
         )
-        .set_redirect_uri(self.redirect()?);
+        .set_redirect_uri(self.redirect()?))
+    }
+
+    /// Begins a sign-in: a fresh state, nonce and PKCE pair.
+    pub async fn start(&self) -> Result<Started, ApiError> {
+        let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -234,15 +251,7 @@ impl Oidc {
                 "the identity provider's answer was refused ({what}): start again"
             ))
         };
-        let metadata = self.metadata(false).await?;
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            ClientId::new(self.settings.client_id.clone()),
-            Some(ClientSecret::new(
-                self.settings.client_secret.expose().to_string(),
-            )),
-        )
-        .set_redirect_uri(self.redirect()?);
+        let client = self.client(false).await?;
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|e| {
@@ -261,23 +270,15 @@ impl Oidc {
             Ok(claims) => claims.clone(),
             Err(first) => {
                 // Perhaps new keys: fetch them once and try again.
-                let metadata = self.metadata(true).await?;
-                let client = CoreClient::from_provider_metadata(
-                    metadata,
-                    ClientId::new(self.settings.client_id.clone()),
-                    Some(ClientSecret::new(
-                        self.settings.client_secret.expose().to_string(),
-                    )),
-                );
+                let client = self.client(true).await?;
                 let verifier = client.id_token_verifier();
-                let claims = id_token
+                id_token
                     .claims(&verifier, &nonce)
                     .map_err(|e| {
                         tracing::warn!(error = %first, "ID token refused before refreshing the keys");
                         refused("the ID token did not verify", &e)
                     })?
-                    .clone();
-                claims
+                    .clone()
             }
         };
         Ok(Identity {

@@ -52,11 +52,6 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn hash(password: &str) -> anyhow::Result<String> {
-    password::check_strength(password).map_err(|e| anyhow::anyhow!(e))?;
-    password::hash(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))
-}
-
 pub async fn run(infra: &Infra, command: UserCommand) -> anyhow::Result<()> {
     let mut conn = infra.pool.get().await?;
     let email_of = |e: &str| {
@@ -75,7 +70,7 @@ pub async fn run(infra: &Infra, command: UserCommand) -> anyhow::Result<()> {
             let password_hash = if sso_only {
                 None
             } else {
-                Some(hash(&read_password()?)?)
+                Some(password::hash_new(&read_password()?)?)
             };
             let row = user::create(
                 &mut conn,
@@ -117,7 +112,7 @@ pub async fn run(infra: &Infra, command: UserCommand) -> anyhow::Result<()> {
             let found = user::find_by_email(&mut conn, &email)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no user {email}"))?;
-            let hashed = hash(&read_password()?)?;
+            let hashed = password::hash_new(&read_password()?)?;
             let changes = user::UserChanges {
                 password_hash: Some(Some(&hashed)),
                 ..Default::default()

@@ -192,10 +192,8 @@ pub async fn serve(
             max_body_bytes: settings.max_body_bytes,
             zendesk_tolerance_secs: settings.zendesk_tolerance_secs,
             limits: std::sync::Arc::new(auth::limit::Limits::new(auth::limit::LimitSettings {
-                api_per_credential: 0,
                 per_address: settings.webhooks_per_address,
-                login_per_email: 0,
-                trusted_proxies: Vec::new(),
+                ..auth::limit::LimitSettings::OFF
             })),
             zendesk: zendesk
                 .as_ref()

@@ -75,11 +75,13 @@ fn parse_role(role: &str) -> Result<Role, ApiError> {
 
 /// The argon2 hash of a new password, off the executor.
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    password::check_strength(&password).map_err(ApiError::Unprocessable)?;
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    tokio::task::spawn_blocking(move || password::hash_new(&password))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+        .map_err(|e| match e {
+            password::NewPasswordError::Weak(why) => ApiError::Unprocessable(why),
+            other => ApiError::Internal(other.into()),
+        })
 }
 
 /// `GET /api/users`: everyone who can sign in, by email.

@@ -676,10 +676,8 @@ async fn a_sender_over_its_budget_gets_429_with_retry_after_and_nothing_is_store
     let env = TestEnv::new().await;
     let mut limited = state(&env, None);
     limited.limits = std::sync::Arc::new(auth::limit::Limits::new(auth::limit::LimitSettings {
-        api_per_credential: 0,
         per_address: 2,
-        login_per_email: 0,
-        trusted_proxies: Vec::new(),
+        ..auth::limit::LimitSettings::OFF
     }));
     let app = app!(limited);
     let now = chrono::Utc::now().timestamp();
