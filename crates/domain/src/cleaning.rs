@@ -650,8 +650,21 @@ static LEADING_CONTEXT: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
-/// `s` without the leading context of [`LEADING_CONTEXT`], when at least three words are left.
+/// An urgency word opening a subject without punctuation ("URGENT payroll stuck", "ASAP
+/// direct deposit missing"): how the customer feels, not what the problem is.
+static URGENCY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(very\s+)?(urgent(ly)?|asap|emergency|time[- ]sensitive)\b[\s!:,.–-]*\s")
+        .expect("valid regex")
+});
+
+/// `s` without the leading context of [`LEADING_CONTEXT`], when at least three words are left,
+/// and without an opening urgency word ([`URGENCY`]) when two are.
 fn without_leading_context(mut s: String) -> String {
+    if let Some(m) = URGENCY.find(&s) {
+        if s[m.end()..].split_whitespace().count() >= 2 {
+            s = s[m.end()..].to_string();
+        }
+    }
     for _ in 0..2 {
         for re in LEADING_CONTEXT.iter() {
             if let Some(m) = re.find(&s) {
@@ -998,6 +1011,9 @@ mod tests {
             ("Q3 Form 941 shows total wages of $48,210.00", "Q3 Form 941 shows total wages"),
             ("X2 CLOCK KEEPS DISCONNECTING FROM WIFI!!", "X2 clock keeps disconnecting from wifi"),
             ("PTO balance is wrong in the HR app", "PTO balance is wrong in the HR app"),
+            ("URGENT payroll stuck", "Payroll stuck"),
+            ("Urgent - pay run stuck in processing", "Pay run stuck in processing"),
+            ("Urgently", "Urgently"),
         ] {
             assert_eq!(short_statement(sentence, 8), name, "{sentence}");
         }
